@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - surge-relay's configuration: defaults, a line-based file
+ * ("key = value", '#' comments, blank lines), and the same keys as command
+ * line flags.  Pure: no DPDK, no sockets; errors go to a caller buffer as
+ * "file:line: reason" (or "--flag: reason").  docs/CONFIG.md lists every key.
+ */
+#ifndef SG_CONTROL_CONFIG_H
+#define SG_CONTROL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	SG_CFG_MAX_ADDRS = 8,
+	SG_CFG_MAX_PORTS = 8,
+	SG_CFG_MAX_WORKERS = 64,
+	SG_CFG_PATH_MAX = 256,
+};
+
+struct sg_config {
+	uint8_t addr4[SG_CFG_MAX_ADDRS][4];    /* address4 (repeatable) */
+	unsigned n_addr4;
+	uint8_t addr6[SG_CFG_MAX_ADDRS][16];   /* address6 (repeatable) */
+	unsigned n_addr6;
+	uint16_t udp_port;                     /* udp_port, default 7443 */
+	char key_file[SG_CFG_PATH_MAX];        /* key_file, required */
+	unsigned workers;                      /* workers, default 1 */
+	uint16_t ports[SG_CFG_MAX_PORTS];      /* ports = 0,1 (DPDK port ids), default 0 */
+	unsigned n_ports;
+	uint8_t gateway_mac[6];                /* gateway_mac = aa:bb:cc:dd:ee:ff */
+	int has_gateway_mac;
+	uint32_t max_sessions;                 /* max_sessions, default 65536 */
+	uint32_t max_users;                    /* max_users, default 1048576 */
+	char control_socket[108];              /* control_socket, default /run/surge/relay.sock */
+	unsigned keepalive_s;                  /* keepalive, default 25 */
+	unsigned burst;                        /* burst, default 32 (1..64) */
+	unsigned mbufs;                        /* mbufs, default 8191 */
+};
+
+void sg_config_defaults(struct sg_config *c);
+
+/* Set one key from text (file line or flag). 0, or -1 with a reason in err. */
+int sg_config_set(struct sg_config *c, const char *key, const char *value, char *err,
+		  size_t errlen);
+
+/* Parse one line; blank and comment lines are accepted. 0 or -1. */
+int sg_config_parse_line(struct sg_config *c, const char *line, char *err, size_t errlen);
+
+/* Load a file; on error err holds "path:line: reason". 0 or -1. */
+int sg_config_load(struct sg_config *c, const char *path, char *err, size_t errlen);
+
+/* Whole-config checks after file and flags (key file set, an address, ...). */
+int sg_config_validate(const struct sg_config *c, char *err, size_t errlen);
+
+#endif /* SG_CONTROL_CONFIG_H */

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control.c - the control plane's loop on the main lcore.
+ *
+ * One round (sg_plane_poll) takes at most CTL_BURST frames from each
+ * worker's ring, serves at most CTL_REQUESTS operator requests, expires at
+ * most EXPIRY_SCAN session slots and reclaims retired ones; the caller
+ * sleeps when a round did nothing.  It is the only writer of the session
+ * table's identity fields, the user hash and the registry.  It transmits on
+ * its own TX queue (number n_workers) of each port.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "crypto/crypto.h"
+#include "crypto/transport.h"
+#include "plane.h"
+#include "proto/bytes.h"
+#include "proto/status.h"
+#include "proto/transport_msg.h"
+#include "registry.h"
+
+enum { CTL_BURST = 32, CTL_REQUESTS = 4, EXPIRY_SCAN = 256 };
+
+static const char *const counter_names[SG_PC_MAX] = {
+	[SG_PC_HANDSHAKES] = "handshakes",
+	[SG_PC_SIGNUPS] = "signups",
+	[SG_PC_HS_MAC1] = "handshake_mac1",
+	[SG_PC_HS_NOISE] = "handshake_noise",
+	[SG_PC_HS_TIMESTAMP] = "handshake_timestamp",
+	[SG_PC_HS_SUITE] = "handshake_suite",
+	[SG_PC_HS_FULL] = "handshake_full",
+	[SG_PC_REPLACED] = "sessions_replaced",
+	[SG_PC_CLOSED] = "sessions_closed",
+	[SG_PC_EXPIRED] = "sessions_expired",
+	[SG_PC_REPLIES] = "relay_replies",
+	[SG_PC_LOOKUPS] = "key_lookups",
+	[SG_PC_ACKS] = "delivery_acks",
+	[SG_PC_TX_FAILED] = "control_tx_failed",
+	[SG_PC_NO_MBUF] = "control_no_mbuf",
+};
+
+const char *sg_plane_counter_name(unsigned c)
+{
+	return c < SG_PC_MAX ? counter_names[c] : "unknown";
+}
+
+int sg_plane_tx_udp(struct sg_plane *p, struct rte_mbuf *m, uint16_t port,
+		    const uint8_t local_addr[16], const struct sg_endpoint *to,
+		    const uint8_t *payload, uint16_t plen)
+{
+	struct sg_endpoint from;
+	unsigned hl = sg_pkt_udp_headers_len(to);
+	unsigned pi;
+	uint8_t *out;
+
+	memset(&from, 0, sizeof(from));
+	for (pi = 0; pi < p->cfg->n_ports && p->cfg->ports[pi] != port; pi++)
+		;
+	memcpy(from.mac, p->port_mac[pi < p->cfg->n_ports ? pi : 0], 6);
+	from.family = to->family;
+	from.port = p->cfg->udp_port;
+	memcpy(from.addr, local_addr, 16);
+
+	rte_pktmbuf_reset(m);
+	out = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + plen));
+	if (!out) {
+		p->counters[SG_PC_NO_MBUF]++;
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	memmove(out + hl, payload, plen);
+	sg_pkt_write_udp_headers(out, &from, to, plen);
+	if (rte_eth_tx_burst(port, (uint16_t)p->n_workers, &m, 1) != 1) {
+		p->counters[SG_PC_TX_FAILED]++;
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+int sg_plane_send(struct sg_plane *p, struct sg_session *s, uint8_t type, const uint8_t *plain,
+		  uint16_t plen, struct rte_mbuf *m)
+{
+	struct sg_aead_ctx ctx;
+	struct sg_hdr h = { .type = type, .receiver = s->peer_index };
+	uint8_t msg[SG_DATA_MAX_LEN];
+	size_t len;
+	int rc;
+
+	if (!m && !(m = rte_pktmbuf_alloc(p->pool))) {
+		p->counters[SG_PC_NO_MBUF]++;
+		return -1;
+	}
+	h.counter = __atomic_fetch_add(&s->send_counter, 1, __ATOMIC_RELAXED);
+	rc = sg_aead_ctx_init(&ctx, s->suite, s->send_key);
+	if (rc == SG_OK)
+		rc = sg_transport_seal(&ctx, &h, plain, plen, msg, sizeof(msg), &len);
+	sg_aead_ctx_wipe(&ctx);
+	if (rc != SG_OK) {
+		rte_pktmbuf_free(m);
+		return -1;
+	}
+	return sg_plane_tx_udp(p, m, s->dpdk_port, s->local_addr, &s->ep, msg, (uint16_t)len);
+}
+
+/* Plaintext of an opened transport message in m: after the 16-byte header. */
+static const uint8_t *plaintext(struct rte_mbuf *m, const struct sg_toctl *t, uint16_t *plen)
+{
+	*plen = (uint16_t)(t->pkt.payload_len - SG_TRANSPORT_OVERHEAD);
+	return rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off + SG_HDR_LEN);
+}
+
+static void reply(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m, uint16_t code,
+		  uint32_t detail)
+{
+	const struct sg_toctl *t = rte_mbuf_to_priv(m);
+	uint8_t out[SG_REPLY_PLAIN_LEN];
+	struct sg_reply r = { .code = code, .detail = detail };
+	uint16_t plen;
+	const uint8_t *in = plaintext(m, t, &plen);
+
+	/* Best effort on a malformed inner header: its id fields are still bytes. */
+	if (plen >= SG_DATA_INNER_LEN) {
+		r.peer_user = sg_le64(in);
+		r.msg_id = sg_le64(in + 8);
+	}
+	sg_reply_encode(out, &r);
+	if (sg_plane_send(p, s, SG_MSG_RELAY_REPLY, out, sizeof(out), m) == 0)
+		p->counters[SG_PC_REPLIES]++;
+}
+
+static void lookup(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m)
+{
+	const struct sg_toctl *t = rte_mbuf_to_priv(m);
+	struct sg_key_info ki = { .status = SG_KEYINFO_UNKNOWN_USER };
+	uint8_t out[SG_KEYINFO_PLAIN_LEN];
+	const struct sg_user *u;
+	uint16_t plen;
+	const uint8_t *in = plaintext(m, t, &plen);
+
+	if (sg_lookup_decode(&ki.user_id, in) != SG_OK) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	u = sg_registry_by_id(p->registry, ki.user_id);
+	if (u) {
+		ki.status = SG_KEYINFO_FOUND;
+		memcpy(ki.public_key, u->pub, SG_KEY_LEN);
+	}
+	sg_keyinfo_encode(out, &ki);
+	if (sg_plane_send(p, s, SG_MSG_KEY_INFO, out, sizeof(out), m) == 0)
+		p->counters[SG_PC_LOOKUPS]++;
+}
+
+static void dispatch(struct sg_plane *p, struct rte_mbuf *m)
+{
+	const struct sg_toctl *t = rte_mbuf_to_priv(m);
+	struct sg_session *s = NULL;
+	int miss;
+
+	if (t->kind == SG_TOCTL_HANDSHAKE) {
+		sg_plane_handshake(p, m);
+		return;
+	}
+	/* The sender's session may have gone since the worker saw it. */
+	s = sg_session_get(p->sessions, t->session, &miss);
+	if (!s) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	switch (t->kind) {
+	case SG_TOCTL_UNDELIVERED: {
+		uint16_t plen;
+		const uint8_t *in = plaintext(m, t, &plen);
+		uint64_t peer = sg_le64(in);
+
+		reply(p, s, m,
+		      sg_registry_by_id(p->registry, peer) ? SG_REPLY_RECIPIENT_OFFLINE :
+							     SG_REPLY_UNKNOWN_RECIPIENT,
+		      0);
+		break;
+	}
+	case SG_TOCTL_MALFORMED:
+		reply(p, s, m, SG_REPLY_MALFORMED, 0);
+		break;
+	case SG_TOCTL_TOO_LARGE:
+		reply(p, s, m, SG_REPLY_TOO_LARGE, t->detail);
+		break;
+	case SG_TOCTL_CLOSE:
+		sg_session_retire(p->sessions, s);
+		p->counters[SG_PC_CLOSED]++;
+		rte_pktmbuf_free(m);
+		break;
+	case SG_TOCTL_ACK:
+		p->counters[SG_PC_ACKS]++;
+		rte_pktmbuf_free(m);
+		break;
+	case SG_TOCTL_LOOKUP:
+		lookup(p, s, m);
+		break;
+	default:
+		rte_pktmbuf_free(m);
+	}
+}
+
+/*
+ * Incremental expiry: EXPIRY_SCAN slots a round.  (A timing wheel whose
+ * cost follows what expires comes with the control-plane issue.)
+ */
+static unsigned expire(struct sg_plane *p, uint64_t now)
+{
+	struct sg_session_table *t = p->sessions;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < EXPIRY_SCAN; i++) {
+		uint32_t slot = (uint32_t)(p->expiry_cursor++ & t->slot_mask);
+		struct sg_session *s = &t->slots[slot];
+		uint64_t seen;
+
+		if (slot == 0 || s->index == 0)
+			continue;
+		seen = __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED);
+		if (now >= seen + SG_SESSION_DEAD_S || now >= (uint64_t)s->born + SG_REJECT_AFTER_S) {
+			sg_session_retire(t, s);
+			p->counters[SG_PC_EXPIRED]++;
+			n++;
+		}
+	}
+	return n;
+}
+
+void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
+{
+	uint64_t up = (uint64_t)time(NULL) - p->started;
+
+	if (json) {
+		sg_ctl_buf_printf(b, "{\"uptime_s\": %llu, \"sessions\": %u, \"users\": %llu, "
+				     "\"control\": {",
+				  (unsigned long long)up, p->sessions->live,
+				  (unsigned long long)sg_registry_count(p->registry));
+		for (unsigned c = 0; c < SG_PC_MAX; c++)
+			sg_ctl_buf_printf(b, "%s\"%s\": %llu", c ? ", " : "", counter_names[c],
+					  (unsigned long long)p->counters[c]);
+		sg_ctl_buf_printf(b, "}");
+		if (p->worker_stats)
+			p->worker_stats(p->worker_stats_arg, b, 1);
+		sg_ctl_buf_printf(b, "}\n");
+		return;
+	}
+	sg_ctl_buf_printf(b, "uptime %llu s, %u sessions, %llu users\n", (unsigned long long)up,
+			  p->sessions->live, (unsigned long long)sg_registry_count(p->registry));
+	for (unsigned c = 0; c < SG_PC_MAX; c++)
+		sg_ctl_buf_printf(b, "  %-22s %llu\n", counter_names[c],
+				  (unsigned long long)p->counters[c]);
+	if (p->worker_stats)
+		p->worker_stats(p->worker_stats_arg, b, 0);
+}
+
+static int handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b)
+{
+	struct sg_plane *p = ctx;
+	int json = r->argc > 1 && strcmp(r->argv[r->argc - 1], "json") == 0;
+
+	if (strcmp(r->argv[0], "stats") == 0) {
+		sg_plane_stats(p, b, json);
+		return SG_CTL_OK;
+	}
+	if (strcmp(r->argv[0], "status") == 0) {
+		uint64_t up = (uint64_t)time(NULL) - p->started;
+
+		if (json)
+			sg_ctl_buf_printf(b, "{\"version\": \"%s\", \"uptime_s\": %llu, "
+					     "\"workers\": %u, \"ports\": %u, \"aes256gcm\": %s}\n",
+					  SG_VERSION, (unsigned long long)up, p->n_workers,
+					  p->cfg->n_ports, sg_crypto_have_aes256gcm() ? "true" : "false");
+		else
+			sg_ctl_buf_printf(b, "surge-relay %s, up %llu s, %u workers, %u ports, "
+					     "AES-256-GCM %s\n",
+					  SG_VERSION, (unsigned long long)up, p->n_workers,
+					  p->cfg->n_ports,
+					  sg_crypto_have_aes256gcm() ? "in hardware" : "unavailable");
+		return SG_CTL_OK;
+	}
+	sg_ctl_buf_printf(b, "unknown command '%s' (try: stats, status)", r->argv[0]);
+	return SG_CTL_E_VERB;
+}
+
+int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
+{
+	p->tsc_hz = rte_get_tsc_hz();
+	p->started = (uint64_t)time(NULL);
+	p->sessions->now = rte_get_tsc_cycles() / p->tsc_hz;
+	p->cookie = sg_secure_alloc(sizeof(*p->cookie));
+	if (!p->cookie) {
+		snprintf(err, errlen, "cannot lock memory for the cookie secret");
+		return -1;
+	}
+	sg_cookie_checker_init(p->cookie, p->key->pub);
+	p->ctl = sg_ctl_server_open(p->cfg->control_socket, err, errlen);
+	return p->ctl ? 0 : -1;
+}
+
+unsigned sg_plane_poll(struct sg_plane *p)
+{
+	struct rte_mbuf *ms[CTL_BURST];
+	uint64_t now = rte_get_tsc_cycles() / p->tsc_hz;
+	unsigned work = 0;
+
+	__atomic_store_n(&p->sessions->now, now, __ATOMIC_RELAXED);
+	for (unsigned w = 0; w < p->n_rings; w++) {
+		unsigned n = rte_ring_dequeue_burst(p->rings[w], (void **)ms, CTL_BURST, NULL);
+
+		for (unsigned i = 0; i < n; i++)
+			dispatch(p, ms[i]);
+		work += n;
+	}
+	if (p->ctl)
+		work += (unsigned)sg_ctl_server_poll(p->ctl, handle, p, CTL_REQUESTS);
+	work += expire(p, now);
+	work += sg_session_reclaim(p->sessions);
+	return work;
+}
+
+void sg_plane_fini(struct sg_plane *p)
+{
+	if (p->ctl)
+		sg_ctl_server_close(p->ctl);
+	p->ctl = NULL;
+	if (p->cookie) {
+		sg_cookie_checker_wipe(p->cookie);
+		sg_secure_free(p->cookie);
+	}
+	p->cookie = NULL;
+}

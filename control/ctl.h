@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctl.h - the operator socket protocol, shared by surge-relay (server) and
+ * surgectl (client), the Redis way: one small module, no DPDK in it.
+ *
+ * Transport: a Unix stream socket (mode 0600).  One request per connection:
+ *   request:  one line, at most SG_CTL_LINE_MAX bytes: "VERB [ARG ...]\n"
+ *             (ASCII words separated by single spaces)
+ *   response: "OK <n>\n" followed by n body bytes (JSON for --json verbs),
+ *             or "ERR <code> <message>\n"
+ * then the server closes.  Codes: 1 unknown verb, 2 bad arguments,
+ * 3 not found, 4 busy, 5 internal.  docs/OPERATIONS.md lists the verbs.
+ */
+#ifndef SG_CONTROL_CTL_H
+#define SG_CONTROL_CTL_H
+
+#include <stddef.h>
+
+enum {
+	SG_CTL_LINE_MAX = 1024,
+	SG_CTL_MAX_ARGS = 16,
+	SG_CTL_BODY_MAX = 4 << 20,
+	SG_CTL_MAX_CONNS = 16,
+};
+
+enum sg_ctl_code {
+	SG_CTL_OK = 0,
+	SG_CTL_E_VERB = 1,
+	SG_CTL_E_ARGS = 2,
+	SG_CTL_E_NOTFOUND = 3,
+	SG_CTL_E_BUSY = 4,
+	SG_CTL_E_INTERNAL = 5,
+};
+
+struct sg_ctl_request {
+	char buf[SG_CTL_LINE_MAX + 1]; /* the line, split in place */
+	int argc;                      /* argv[0] is the verb */
+	char *argv[SG_CTL_MAX_ARGS];
+};
+
+/* Growable response body the handler appends to. */
+struct sg_ctl_buf {
+	char *data;
+	size_t len, cap;
+	int oom; /* set when an append failed; the reply becomes ERR 5 */
+};
+
+void sg_ctl_buf_printf(struct sg_ctl_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sg_ctl_buf_free(struct sg_ctl_buf *b);
+
+/* Split a request line. 0, or -1 (empty, too long, too many args, bad bytes). */
+int sg_ctl_parse_request(struct sg_ctl_request *r, const char *line, size_t len);
+
+/*
+ * Handler: fill body and return SG_CTL_OK, or an error code with a one-line
+ * message in body.
+ */
+typedef int (*sg_ctl_handler)(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *body);
+
+struct sg_ctl_server;
+
+/* Create the socket at path (replacing a stale one), mode 0600; NULL + err. */
+struct sg_ctl_server *sg_ctl_server_open(const char *path, char *err, size_t errlen);
+
+/*
+ * Non-blocking: accept, read and answer whatever is ready, at most
+ * max_requests requests, never waiting.  Slow clients are bounded by a
+ * per-connection deadline (2 s) and SG_CTL_MAX_CONNS.  Returns requests served.
+ */
+int sg_ctl_server_poll(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int max_requests);
+
+/* Close and unlink the socket. */
+void sg_ctl_server_close(struct sg_ctl_server *s);
+
+/*
+ * Client: send one request line (without '\n'), wait up to timeout_ms.
+ * Returns the response code (SG_CTL_OK with *body malloc()ed, NUL-terminated)
+ * or an error code with the server's message in err; -1 when the relay
+ * cannot be reached (err says why).
+ */
+int sg_ctl_call(const char *path, const char *request, int timeout_ms, char **body,
+		size_t *body_len, char *err, size_t errlen);
+
+#endif /* SG_CONTROL_CTL_H */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hs_ctl.c - the relay's side of a handshake, on the control plane:
+ *
+ *   mac1 (before any DH) -> Noise IK message 1 -> suite choice -> registry
+ *   (sign-up of an unknown identity) -> replayed-timestamp check -> session
+ *   slot -> response -> keys -> publish (replacing the user's previous
+ *   session) -> response frame back the way the initiation came.
+ *
+ * Each refusal is counted under its own control-plane counter and nothing is
+ * sent back (the client retries).  Cookies under load, handshake lcores and
+ * durable sign-ups come with the control-plane issue.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_mbuf.h>
+
+#include "crypto/crypto.h"
+#include "crypto/handshake.h"
+#include "plane.h"
+#include "proto/status.h"
+#include "registry.h"
+
+/* Cookie input: the source address as on the wire, then the port, big-endian. */
+static size_t cookie_source(const struct sg_endpoint *src, uint8_t out[18])
+{
+	size_t n = src->family == 4 ? 4 : 16;
+
+	memcpy(out, src->addr, n);
+	out[n] = (uint8_t)(src->port >> 8);
+	out[n + 1] = (uint8_t)src->port;
+	return n + 2;
+}
+
+static void refuse(struct sg_plane *p, struct rte_mbuf *m, struct sg_handshake *hs, unsigned c)
+{
+	p->counters[c]++;
+	sg_hs_wipe(hs);
+	rte_pktmbuf_free(m);
+}
+
+void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
+{
+	const struct sg_toctl *t = rte_mbuf_to_priv(m);
+	const uint8_t *msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off);
+	const uint64_t now = sg_session_now(p->sessions);
+	struct sg_handshake hs;
+	struct sg_init_payload ip;
+	struct sg_resp_payload rp;
+	struct sg_session *s;
+	struct sg_user *u;
+	struct sg_endpoint to;
+	uint8_t client_pub[SG_KEY_LEN], src[18], resp[SG_RESP_LEN], local[16];
+	uint32_t index, prev;
+	uint16_t port = t->port;
+	int created = 0;
+	uint8_t suite;
+
+	size_t srclen = cookie_source(&t->pkt.src, src);
+
+	memset(&hs, 0, sizeof(hs));
+	if (sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now) < 0) {
+		refuse(p, m, &hs, SG_PC_HS_MAC1);
+		return;
+	}
+	if (sg_hs_initiation_consume(&hs, p->key, msg, t->pkt.payload_len, &ip, client_pub) !=
+	    SG_OK) {
+		refuse(p, m, &hs, SG_PC_HS_NOISE);
+		return;
+	}
+	suite = sg_hs_choose_suite(&ip, sg_crypto_have_aes256gcm());
+	if (suite == SG_SUITE_NONE) {
+		refuse(p, m, &hs, SG_PC_HS_SUITE);
+		return;
+	}
+	u = sg_registry_get_or_add(p->registry, client_pub, (uint64_t)time(NULL), &created);
+	if (!u) {
+		refuse(p, m, &hs, SG_PC_HS_FULL);
+		return;
+	}
+	if (sg_registry_accept_timestamp(u, ip.timestamp) != SG_OK) {
+		refuse(p, m, &hs, SG_PC_HS_TIMESTAMP);
+		return;
+	}
+	s = sg_session_alloc(p->sessions, &index);
+	if (!s) {
+		refuse(p, m, &hs, SG_PC_HS_FULL);
+		return;
+	}
+
+	rp = (struct sg_resp_payload){
+		.user_id = u->id,
+		.suite = suite,
+		.flags = created ? SG_RESP_F_SIGNED_UP : 0,
+		.keepalive_s = (uint16_t)p->cfg->keepalive_s,
+	};
+	if (sg_hs_response_create(&hs, resp, index, &rp, NULL) != SG_OK ||
+	    sg_hs_keys(&hs, s->send_key, s->recv_key) != SG_OK) {
+		/* Cannot happen after a valid message 1; never publish half a session. */
+		sg_session_cancel(p->sessions, s, index);
+		{
+		refuse(p, m, &hs, SG_PC_HS_NOISE);
+		return;
+	}
+	}
+	s->suite = suite;
+	s->user_id = u->id;
+	s->peer_index = hs.remote_index;
+	s->born = (uint32_t)now;
+	s->last_seen = now;
+	s->dpdk_port = port;
+	s->ep = t->pkt.src;
+	if (p->cfg->has_gateway_mac)
+		memcpy(s->ep.mac, p->cfg->gateway_mac, 6);
+	memcpy(s->local_addr, t->pkt.dst_addr, sizeof(s->local_addr));
+	to = s->ep;
+	memcpy(local, s->local_addr, sizeof(local));
+	u->last_seen = (uint64_t)time(NULL);
+
+	prev = sg_session_publish(p->sessions, s, index);
+	if (prev) {
+		int miss;
+		struct sg_session *old = sg_session_get(p->sessions, prev, &miss);
+
+		if (old) {
+			sg_session_retire(p->sessions, old);
+			p->counters[SG_PC_REPLACED]++;
+		}
+	}
+	p->counters[SG_PC_HANDSHAKES]++;
+	if (created)
+		p->counters[SG_PC_SIGNUPS]++;
+	sg_hs_wipe(&hs);
+	sg_plane_tx_udp(p, m, port, local, &to, resp, sizeof(resp));
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry.h - registered users: identity public key <-> user id, the
+ * newest handshake timestamp accepted for each, and when they signed up.
+ *
+ * In memory for now (durability in LMDB is the control-plane issue), owned
+ * by the control plane alone (single thread, no locks).  Bounded: at most
+ * max_users; a full registry refuses sign-ups (and says so) but keeps
+ * serving known users.  Pure C, no DPDK.  User ids are assigned from 1 up.
+ */
+#ifndef SG_CONTROL_REGISTRY_H
+#define SG_CONTROL_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/messages.h"
+
+struct sg_user {
+	uint64_t id;
+	uint8_t pub[SG_KEY_LEN];
+	uint8_t last_ts[SG_TAI64N_LEN]; /* newest initiation timestamp accepted (0 = none) */
+	uint64_t created;               /* caller's clock (unix seconds) at sign-up */
+	uint64_t last_seen;
+};
+
+struct sg_registry;
+
+/* NULL when max_users is 0 or memory is short. */
+struct sg_registry *sg_registry_new(uint32_t max_users);
+void sg_registry_free(struct sg_registry *r);
+
+/*
+ * The user with identity pub, registering it when unknown (*created = 1).
+ * NULL when unknown and the registry is full.
+ */
+struct sg_user *sg_registry_get_or_add(struct sg_registry *r, const uint8_t pub[SG_KEY_LEN],
+				       uint64_t now, int *created);
+
+struct sg_user *sg_registry_by_key(const struct sg_registry *r, const uint8_t pub[SG_KEY_LEN]);
+struct sg_user *sg_registry_by_id(const struct sg_registry *r, uint64_t id);
+uint64_t sg_registry_count(const struct sg_registry *r);
+uint32_t sg_registry_capacity(const struct sg_registry *r);
+
+/*
+ * Replay check of an initiation: SG_OK and remember ts when it is strictly
+ * newer than the last accepted one; SG_E_TIMESTAMP otherwise (unchanged).
+ */
+int sg_registry_accept_timestamp(struct sg_user *u, const uint8_t ts[SG_TAI64N_LEN]);
+
+#endif /* SG_CONTROL_REGISTRY_H */

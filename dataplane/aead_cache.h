@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * aead_cache.h - a worker's bounded cache of expanded AEAD contexts.
+ *
+ * Sessions hold only raw 32-byte keys (the ~400-byte session budget); the
+ * 576-byte expanded contexts (AES-GCM's key schedule costs ~36 ns to build)
+ * live here, per worker, for the sessions that are active.  Direct-mapped on
+ * (key id, direction); key ids are never reused, so a hit is always the
+ * right key.  Within one burst phase an entry claimed by one frame is never
+ * evicted by another: a collision takes a spare context instead, so every
+ * context handed out stays valid until the next sg_aead_cache_phase().
+ */
+#ifndef SG_DATAPLANE_AEAD_CACHE_H
+#define SG_DATAPLANE_AEAD_CACHE_H
+
+#include <stdint.h>
+
+#include "crypto/aead.h"
+
+enum { SG_AEAD_DIR_RECV = 0, SG_AEAD_DIR_SEND = 1, SG_AEAD_CACHE_SPARES = 64 };
+
+struct sg_aead_cache_entry {
+	struct sg_aead_ctx ctx;
+	uint64_t tag;   /* key_id << 1 | dir; 0 = empty (key ids start at 1) */
+	uint32_t phase; /* phase in which the entry was last handed out */
+};
+
+struct sg_aead_cache {
+	struct sg_aead_cache_entry *e;
+	uint32_t mask;
+	uint32_t phase;
+	uint32_t n_spare;
+	uint64_t hits, misses, collisions;
+	struct sg_aead_ctx spare[SG_AEAD_CACHE_SPARES];
+};
+
+/* entries: a power of two.  0, or -1 when memory is short. */
+int sg_aead_cache_init(struct sg_aead_cache *c, uint32_t entries, int socket);
+void sg_aead_cache_fini(struct sg_aead_cache *c);
+
+/* Start a burst phase (before setting up a burst of at most 64 ops). */
+static inline void sg_aead_cache_phase(struct sg_aead_cache *c)
+{
+	c->phase++;
+	c->n_spare = 0;
+}
+
+/* The context for (key_id, dir), built from key on a miss; NULL if out of spares. */
+const struct sg_aead_ctx *sg_aead_cache_get(struct sg_aead_cache *c, uint64_t key_id,
+					    unsigned dir, uint8_t suite,
+					    const uint8_t key[SG_KEY_LEN]);
+
+#endif /* SG_DATAPLANE_AEAD_CACHE_H */

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - surge-relay: configuration, EAL, ports, session table, workers
+ * on the worker lcores, the control plane on the main lcore, and an orderly
+ * shutdown on SIGINT/SIGTERM (workers stop, counters are printed, every key
+ * is wiped).
+ *
+ *   surge-relay [--config FILE] [--KEY VALUE ...] -- [EAL arguments]
+ *   surge-relay --genkey FILE      create a relay key file (0600)
+ *   surge-relay --pubkey FILE      print a key file's public key (base64)
+ *
+ * Flags are the configuration keys with '-' for '_' (docs/CONFIG.md); they
+ * override the file.  Everything after "--" goes to rte_eal_init().
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "control/config.h"
+#include "control/plane.h"
+#include "control/registry.h"
+#include "control/session.h"
+#include "crypto/crypto.h"
+#include "crypto/keys.h"
+#include "port.h"
+#include "worker.h"
+
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: surge-relay [--config FILE] [--KEY VALUE ...] -- [EAL arguments]\n"
+		   "       surge-relay --genkey FILE | --pubkey FILE | --help | --version\n"
+		   "KEY is any configuration key with '-' for '_' (docs/CONFIG.md), e.g.\n"
+		   "  --address4 198.18.0.1 --key-file relay.key --workers 1 --udp-port 7443\n");
+}
+
+static int key_tool(const char *mode, const char *path)
+{
+	struct sg_keypair kp;
+	char err[256], b64[SG_KEY_B64_LEN + 1];
+	int rc;
+
+	if (sg_crypto_init() != 0)
+		return 1;
+	if (strcmp(mode, "--genkey") == 0) {
+		sg_keypair_generate(&kp);
+		rc = sg_keyfile_save(path, &kp, err, sizeof(err));
+	} else {
+		rc = sg_keyfile_load(path, &kp, err, sizeof(err));
+	}
+	if (rc != 0) {
+		fprintf(stderr, "surge-relay: %s\n", err);
+		return 1;
+	}
+	sg_key_to_base64(b64, kp.pub);
+	printf("%s\n", b64);
+	sg_keypair_wipe(&kp);
+	return 0;
+}
+
+/* Our arguments (before "--"): --config first, then every --key value. */
+static int parse_args(struct sg_config *cfg, int argc, char **argv)
+{
+	char err[512], key[64];
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc &&
+		    sg_config_load(cfg, argv[i + 1], err, sizeof(err)) != 0) {
+			fprintf(stderr, "surge-relay: %s\n", err);
+			return -1;
+		}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strncmp(a, "--", 2) != 0 || i + 1 >= argc || strlen(a + 2) >= sizeof(key)) {
+			fprintf(stderr, "surge-relay: unexpected argument '%s'\n", a);
+			usage(stderr);
+			return -1;
+		}
+		if (strcmp(a, "--config") != 0) {
+			size_t k;
+
+			for (k = 0; a[2 + k]; k++)
+				key[k] = a[2 + k] == '-' ? '_' : a[2 + k];
+			key[k] = '\0';
+			if (sg_config_set(cfg, key, argv[i + 1], err, sizeof(err)) != 0) {
+				fprintf(stderr, "surge-relay: %s: %s\n", a, err);
+				return -1;
+			}
+		}
+		i++;
+	}
+	if (sg_config_validate(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "surge-relay: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+struct relay {
+	struct sg_config cfg;
+	struct sg_keypair *key;
+	struct rte_mempool *pool;
+	struct sg_session_table sessions;
+	struct sg_registry *registry;
+	struct rte_ring *rings[SG_CFG_MAX_WORKERS + 1];
+	struct sg_worker *workers;
+	struct sg_worker_set set;
+	struct sg_plane plane;
+	unsigned ports_started;
+	struct sg_worker *extra;   /* polled by the control lcore (dataplane/port.h) */
+};
+
+static int fail(const char *what, const char *why)
+{
+	fprintf(stderr, "surge-relay: %s: %s\n", what, why);
+	return -1;
+}
+
+static int relay_start(struct relay *r)
+{
+	char err[512];
+	unsigned n = r->cfg.workers, lcore, i = 0;
+	int socket = (int)rte_socket_id();
+
+	if (rte_lcore_count() < n + 1)
+		return fail("lcores", "need one main lcore and one lcore per worker "
+				      "(EAL --lcores, e.g. --lcores 0@0,1@1 for one worker)");
+	r->pool = rte_pktmbuf_pool_create("sg_mbufs", r->cfg.mbufs, 256,
+					  RTE_ALIGN(sizeof(struct sg_toctl), RTE_MBUF_PRIV_ALIGN),
+					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (!r->pool)
+		return fail("mbuf pool", rte_strerror(rte_errno));
+	/* Readers: the workers and, for the extra RX queue, the control lcore. */
+	if (sg_session_table_init(&r->sessions, r->cfg.max_sessions, n + 1, "sg_sessions", err,
+				  sizeof(err)) != 0)
+		return fail("session table", err);
+	r->registry = sg_registry_new(r->cfg.max_users);
+	if (!r->registry)
+		return fail("registry", "out of memory");
+	r->workers = rte_zmalloc("sg_workers", sizeof(*r->workers) * (n + 1), RTE_CACHE_LINE_SIZE);
+	if (!r->workers)
+		return fail("workers", "out of memory");
+	for (unsigned w = 0; w <= n; w++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "sg_toctl_%u", w);
+		r->rings[w] = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!r->rings[w])
+			return fail("ring", rte_strerror(rte_errno));
+	}
+	for (unsigned p = 0; p < r->cfg.n_ports; p++) {
+		int extra_rx = 0;
+
+		if (sg_port_start(r->cfg.ports[p], n, r->pool, r->plane.port_mac[p], &extra_rx, err,
+				  sizeof(err)) != 0)
+			return fail("port", err);
+		r->ports_started = p + 1;
+		for (unsigned w = 0; w < n; w++)
+			r->workers[w].rx_ports |= 1u << p;
+		if (extra_rx)
+			r->workers[n].rx_ports |= 1u << p;
+	}
+	for (unsigned w = 0; w <= n; w++) {
+		struct sg_worker *wk = &r->workers[w];
+
+		wk->id = w;
+		wk->cfg = &r->cfg;
+		wk->sessions = &r->sessions;
+		wk->to_ctl = r->rings[w];
+		wk->pool = r->pool;
+		wk->stop = &stop_flag;
+		memcpy(wk->port_mac, r->plane.port_mac, sizeof(wk->port_mac));
+		if (sg_worker_init(wk, socket) != 0)
+			return fail("worker", "out of memory");
+	}
+	if (r->workers[n].rx_ports) {
+		r->extra = &r->workers[n];
+		rte_rcu_qsbr_thread_register(r->sessions.qsbr, n);
+		rte_rcu_qsbr_thread_online(r->sessions.qsbr, n);
+	}
+	r->set.w = r->workers;
+	r->set.n = r->extra ? n + 1 : n;
+	r->plane.cfg = &r->cfg;
+	r->plane.sessions = &r->sessions;
+	r->plane.registry = r->registry;
+	r->plane.key = r->key;
+	r->plane.rings = r->rings;
+	r->plane.n_rings = r->extra ? n + 1 : n;
+	r->plane.n_workers = n;
+	r->plane.pool = r->pool;
+	r->plane.worker_stats = sg_worker_stats;
+	r->plane.worker_stats_arg = &r->set;
+	if (sg_plane_init(&r->plane, err, sizeof(err)) != 0)
+		return fail("control plane", err);
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (i == n)
+			break;
+		if (rte_eal_remote_launch(sg_worker_main, &r->workers[i], lcore) != 0)
+			return fail("launch", "cannot start a worker lcore");
+		i++;
+	}
+	return 0;
+}
+
+static void relay_stop(struct relay *r)
+{
+	struct sg_ctl_buf b = { 0 };
+
+	stop_flag = 1;
+	rte_eal_mp_wait_lcore();
+	if (r->workers && r->sessions.slots) {
+		sg_plane_stats(&r->plane, &b, 0);
+		if (b.data)
+			fputs(b.data, stdout);
+		sg_ctl_buf_free(&b);
+	}
+	sg_plane_fini(&r->plane);
+	for (unsigned p = 0; p < r->ports_started; p++)
+		sg_port_stop(r->cfg.ports[p]);
+	if (r->extra) {
+		rte_rcu_qsbr_thread_offline(r->sessions.qsbr, r->cfg.workers);
+		rte_rcu_qsbr_thread_unregister(r->sessions.qsbr, r->cfg.workers);
+	}
+	if (r->workers)
+		for (unsigned w = 0; w <= r->cfg.workers; w++)
+			sg_worker_fini(&r->workers[w]);
+	rte_free(r->workers);
+	for (unsigned w = 0; w <= r->cfg.workers; w++)
+		rte_ring_free(r->rings[w]);
+	if (r->registry)
+		sg_registry_free(r->registry);
+	if (r->sessions.slots)
+		sg_session_table_fini(&r->sessions); /* wipes every session's keys */
+	rte_mempool_free(r->pool);
+}
+
+int main(int argc, char **argv)
+{
+	static struct relay r;
+	char err[512], b64[SG_KEY_B64_LEN + 1];
+	int ours = argc, eal_argc, rc;
+	char **eal_argv;
+	struct timespec idle = { 0, 200 * 1000 }; /* 200 us when a round did nothing */
+
+	if (argc == 3 && (strcmp(argv[1], "--genkey") == 0 || strcmp(argv[1], "--pubkey") == 0))
+		return key_tool(argv[1], argv[2]);
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("surge-relay %s\n", SG_VERSION);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			ours = i;
+			break;
+		}
+	sg_config_defaults(&r.cfg);
+	if (parse_args(&r.cfg, ours, argv) != 0)
+		return 2;
+	if (sg_crypto_init() != 0) {
+		fail("libsodium", "cannot initialise");
+		return 1;
+	}
+	r.key = sg_secure_alloc(sizeof(*r.key));
+	if (!r.key) {
+		fail("key", "cannot allocate locked memory");
+		return 1;
+	}
+	if (sg_keyfile_load(r.cfg.key_file, r.key, err, sizeof(err)) != 0) {
+		fprintf(stderr, "surge-relay: %s\n", err);
+		sg_secure_free(r.key);
+		return 1;
+	}
+
+	/* EAL gets argv[0] and everything after "--". */
+	eal_argc = ours < argc ? argc - ours : 1;
+	eal_argv = ours < argc ? &argv[ours] : argv;
+	if (ours < argc)
+		eal_argv[0] = argv[0];
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "surge-relay: EAL: %s\n", rte_strerror(rte_errno));
+		sg_keypair_wipe(r.key);
+		sg_secure_free(r.key);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = relay_start(&r);
+	if (rc == 0) {
+		sg_key_to_base64(b64, r.key->pub);
+		printf("surge-relay: ready: %u worker(s), %u port(s), udp port %u, public key %s\n",
+		       r.cfg.workers, r.cfg.n_ports, r.cfg.udp_port, b64);
+		fflush(stdout);
+		while (!stop_flag) {
+			unsigned work = sg_plane_poll(&r.plane);
+
+			if (r.extra)
+				work += sg_worker_poll(r.extra);
+			if (work == 0)
+				nanosleep(&idle, NULL);
+		}
+		printf("surge-relay: stopping\n");
+	}
+	relay_stop(&r);
+	sg_keypair_wipe(r.key);
+	sg_secure_free(r.key);
+	rte_eal_cleanup();
+	fflush(stdout);
+	return rc == 0 ? 0 : 1;
+}

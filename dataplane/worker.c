@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * worker.c - the data plane: RX burst -> parse -> classify -> session by
+ * index -> replay pre-check -> AEAD open (burst) -> replay update -> route
+ * -> AEAD seal (burst) -> rewrite L2/L3/L4 -> buffered TX.
+ *
+ * Invariants: no locks held across a burst (a session's replay_lock is held
+ * for one window update only), no allocation, no logging; every frame ends
+ * in exactly one of: transmitted (forwarded, keepalive, ARP/ICMP/NDP answer),
+ * handed to the control plane (to_control), or dropped under one reason.
+ * Frame parse results go straight into the mbuf's private area (struct
+ * sg_toctl), so a hand-off to the control plane copies nothing.
+ *
+ * Cross-worker replay: the window lives in the session, not in the worker,
+ * and is updated under the session's spinlock after authentication, so a
+ * copy of a frame that arrives on another queue finds its bit already set.
+ */
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "control/plane.h"
+#include "crypto/aead.h"
+#include "crypto/replay.h"
+#include "proto/bytes.h"
+#include "proto/classify.h"
+#include "proto/status.h"
+#include "proto/transport_msg.h"
+#include "worker.h"
+
+enum { MAX_BURST = 64 };
+
+/* One frame between open and seal. */
+struct pending {
+	struct rte_mbuf *m;
+	struct sg_session *s; /* sender (open), then destination (seal) */
+	uint8_t *payload;
+	uint16_t plen;
+	uint8_t type;
+	uint8_t pi;           /* port index it arrived on */
+};
+
+static const uint8_t pkt_drop[] = {
+	[1] = SG_DROP_L2,        [2] = SG_DROP_IP_HEADER, [3] = SG_DROP_IP_FRAGMENT,
+	[4] = SG_DROP_IPV6_EXT,  [5] = SG_DROP_PROTO,     [6] = SG_DROP_UDP_HEADER,
+	[7] = SG_DROP_ICMP,      [8] = SG_DROP_ARP,
+};
+
+static inline void drop(struct sg_worker *w, struct rte_mbuf *m, unsigned reason)
+{
+	w->c.drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline unsigned classify_drop(int rc)
+{
+	return rc == SG_E_TYPE ? SG_DROP_TYPE : rc == SG_E_LENGTH ? SG_DROP_LENGTH :
+								   SG_DROP_RESERVED;
+}
+
+/* The configured address equal to addr, or NULL. */
+static const uint8_t *ours(const struct sg_config *c, uint8_t family, const uint8_t *addr)
+{
+	if (family == 4) {
+		for (unsigned i = 0; i < c->n_addr4; i++)
+			if (memcmp(c->addr4[i], addr, 4) == 0)
+				return c->addr4[i];
+	} else {
+		for (unsigned i = 0; i < c->n_addr6; i++)
+			if (memcmp(c->addr6[i], addr, 16) == 0)
+				return c->addr6[i];
+	}
+	return NULL;
+}
+
+static inline unsigned port_index(const struct sg_config *c, uint16_t port)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (c->ports[i] == port)
+			return i;
+	return 0;
+}
+
+static inline void tx(struct sg_worker *w, unsigned pi, struct rte_mbuf *m)
+{
+	w->c.tx_frames++;
+	w->c.tx_bytes += rte_pktmbuf_pkt_len(m);
+	rte_eth_tx_buffer(w->cfg->ports[pi], (uint16_t)w->id, w->txb[pi], m);
+}
+
+static void to_ctl(struct sg_worker *w, struct rte_mbuf *m, unsigned pi, uint8_t kind,
+		   uint32_t session, uint32_t detail)
+{
+	struct sg_toctl *t = rte_mbuf_to_priv(m);
+
+	t->kind = kind;
+	t->session = session;
+	t->detail = detail;
+	t->port = w->cfg->ports[pi];
+	if (rte_ring_sp_enqueue(w->to_ctl, m) != 0) {
+		drop(w, m, SG_DROP_CTL_RING_FULL);
+		return;
+	}
+	w->c.to_control++;
+}
+
+/* An answer built in place (ARP, ICMP, NDP): set the length and send it back. */
+static void answer(struct sg_worker *w, struct rte_mbuf *m, unsigned pi, size_t len,
+		   unsigned reason, uint64_t *counter)
+{
+	if (len == 0) {
+		drop(w, m, reason);
+		return;
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	(*counter)++;
+	tx(w, pi, m);
+}
+
+/*
+ * Frames that are not transport messages end here; transport messages that
+ * passed the cheap checks are queued in ops/x for the open burst.
+ */
+static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now,
+		 struct sg_aead_op *op, struct pending *x)
+{
+	struct sg_toctl *t = rte_mbuf_to_priv(m);
+	struct sg_pkt *pk = &t->pkt;
+	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+	size_t len = rte_pktmbuf_data_len(m);
+	const uint8_t *mac = w->port_mac[pi];
+	const uint8_t *addr;
+	const struct sg_aead_ctx *ctx;
+	struct sg_session *s;
+	uint8_t *payload;
+	uint32_t index;
+	uint64_t counter;
+	int rc, miss = 0;
+
+	if (m->nb_segs != 1)
+		return drop(w, m, SG_DROP_L2), 0;
+	rc = sg_pkt_parse(data, len, pk);
+	if (rc < 0)
+		return drop(w, m, -rc < (int)sizeof(pkt_drop) ? pkt_drop[-rc] : SG_DROP_L2), 0;
+	addr = ours(w->cfg, rc == SG_PKT_ARP ? 4 : pk->src.family, pk->dst_addr);
+	switch (rc) {
+	case SG_PKT_ARP:
+		if (!addr)
+			return drop(w, m, SG_DROP_ARP), 0;
+		answer(w, m, pi, sg_pkt_arp_reply(data, len, pk, mac, addr), SG_DROP_ARP, &w->c.arp);
+		return 0;
+	case SG_PKT_ICMP4_ECHO:
+	case SG_PKT_ICMP6_ECHO:
+		if (!addr)
+			return drop(w, m, SG_DROP_NOT_OURS), 0;
+		answer(w, m, pi,
+		       rc == SG_PKT_ICMP4_ECHO ? sg_pkt_icmp4_echo_reply(data, len, pk, mac) :
+						 sg_pkt_icmp6_echo_reply(data, len, pk, mac),
+		       SG_DROP_ICMP, &w->c.icmp);
+		return 0;
+	case SG_PKT_NDP_NS:
+		if (!addr)
+			return drop(w, m, SG_DROP_ICMP), 0;
+		answer(w, m, pi,
+		       sg_pkt_ndp_advert(data, len, len + rte_pktmbuf_tailroom(m), pk, mac, addr),
+		       SG_DROP_ICMP, &w->c.ndp);
+		return 0;
+	default:
+		break;
+	}
+	if (!addr)
+		return drop(w, m, SG_DROP_NOT_OURS), 0;
+	if (pk->dst_port != w->cfg->udp_port)
+		return drop(w, m, SG_DROP_WRONG_PORT), 0;
+
+	payload = data + pk->payload_off;
+	rc = sg_proto_classify(payload, pk->payload_len);
+	if (rc < 0)
+		return drop(w, m, classify_drop(rc)), 0;
+	if (rc == SG_MSG_HANDSHAKE_INIT)
+		return to_ctl(w, m, pi, SG_TOCTL_HANDSHAKE, 0, 0), 0;
+	if (rc == SG_MSG_HANDSHAKE_RESP || rc == SG_MSG_COOKIE_REPLY ||
+	    rc == SG_MSG_RELAY_REPLY || rc == SG_MSG_KEY_INFO)
+		return drop(w, m, SG_DROP_UNEXPECTED), 0;
+
+	index = sg_le32(payload + SG_HDR_OFF_RECEIVER);
+	counter = sg_le64(payload + SG_HDR_OFF_COUNTER);
+	s = sg_session_get(w->sessions, index, &miss);
+	if (!s)
+		return drop(w, m, miss == SG_SESSION_STALE ? SG_DROP_STALE_GENERATION :
+							     SG_DROP_UNKNOWN_SESSION), 0;
+	if (payload[SG_HDR_OFF_FLAGS] & SG_HDR_F_KEY_PHASE)
+		return drop(w, m, SG_DROP_KEY_PHASE), 0;
+	if (now >= (uint64_t)s->born + SG_REJECT_AFTER_S)
+		return drop(w, m, SG_DROP_KEY_EXPIRED), 0;
+	if (sg_replay_window_check(&s->replay, counter) != SG_OK)
+		return drop(w, m, SG_DROP_REPLAY), 0;
+	ctx = sg_aead_cache_get(&w->cache, s->key_id, SG_AEAD_DIR_RECV, s->suite, s->recv_key);
+	if (!ctx)
+		return drop(w, m, SG_DROP_TAG), 0;
+
+	*op = (struct sg_aead_op){
+		.ctx = ctx, .ad = payload, .ad_len = SG_HDR_LEN, .data = payload + SG_HDR_LEN,
+		.len = (uint32_t)(pk->payload_len - SG_TRANSPORT_OVERHEAD),
+		.tag = payload + pk->payload_len - SG_TAG_LEN, .counter = counter,
+	};
+	*x = (struct pending){ .m = m, .s = s, .payload = payload, .plen = pk->payload_len,
+			       .type = (uint8_t)rc, .pi = (uint8_t)pi };
+	return 1;
+}
+
+/* Header of a transport message from the relay to session d, sealed in place next. */
+static int prepare_seal(struct sg_worker *w, struct pending *x, struct sg_session *d,
+			struct sg_aead_op *op)
+{
+	const struct sg_aead_ctx *ctx;
+	uint64_t counter = __atomic_fetch_add(&d->send_counter, 1, __ATOMIC_RELAXED);
+
+	ctx = sg_aead_cache_get(&w->cache, d->key_id, SG_AEAD_DIR_SEND, d->suite, d->send_key);
+	if (!ctx)
+		return 0;
+	x->payload[SG_HDR_OFF_FLAGS] = 0;
+	sg_put_le32(x->payload + SG_HDR_OFF_RECEIVER, d->peer_index);
+	sg_put_le64(x->payload + SG_HDR_OFF_COUNTER, counter);
+	*op = (struct sg_aead_op){
+		.ctx = ctx, .ad = x->payload, .ad_len = SG_HDR_LEN, .data = x->payload + SG_HDR_LEN,
+		.len = (uint32_t)(x->plen - SG_TRANSPORT_OVERHEAD),
+		.tag = x->payload + x->plen - SG_TAG_LEN, .counter = counter,
+	};
+	x->s = d;
+	return 1;
+}
+
+/* After an authenticated open: replay update, then route. 1 when queued for sealing. */
+static int route(struct sg_worker *w, struct pending *x, uint64_t now, struct sg_aead_op *sop)
+{
+	struct sg_session *s = x->s, *r;
+	struct sg_data_inner in;
+	uint8_t *inner = x->payload + SG_HDR_LEN;
+	uint64_t counter = sg_le64(x->payload + SG_HDR_OFF_COUNTER);
+	uint32_t ridx, max;
+	int rc, miss;
+
+	rte_spinlock_lock(&s->replay_lock);
+	rc = sg_replay_window_update(&s->replay, counter);
+	rte_spinlock_unlock(&s->replay_lock);
+	if (rc != SG_OK)
+		return drop(w, x->m, SG_DROP_REPLAY), 0;
+	if (__atomic_load_n(&s->last_seen, __ATOMIC_RELAXED) != now)
+		__atomic_store_n(&s->last_seen, now, __ATOMIC_RELAXED);
+
+	switch (x->type) {
+	case SG_MSG_DATA:
+		if (sg_data_inner_decode(&in, inner) != SG_OK)
+			return to_ctl(w, x->m, x->pi, SG_TOCTL_MALFORMED, s->index, 0), 0;
+		ridx = sg_session_of_user(w->sessions, in.peer_user);
+		r = ridx ? sg_session_get(w->sessions, ridx, &miss) : NULL;
+		if (!r || now >= (uint64_t)r->born + SG_REJECT_AFTER_S)
+			return to_ctl(w, x->m, x->pi, SG_TOCTL_UNDELIVERED, s->index, 0), 0;
+		max = r->ep.family == 6 ? SG_BODY_MAX_IPV6 : SG_BODY_MAX_IPV4;
+		if ((uint32_t)(x->plen - SG_DATA_OVERHEAD) > max)
+			return to_ctl(w, x->m, x->pi, SG_TOCTL_TOO_LARGE, s->index, max), 0;
+		/* The recipient's view: who sent it; mailbox flags are the relay's own. */
+		sg_put_le64(inner, s->user_id);
+		inner[21] = 0;
+		if (!prepare_seal(w, x, r, sop))
+			return drop(w, x->m, SG_DROP_TAG), 0;
+		w->c.forwarded++;
+		return 1;
+	case SG_MSG_KEEPALIVE:
+		if (!prepare_seal(w, x, s, sop))
+			return drop(w, x->m, SG_DROP_TAG), 0;
+		w->c.keepalives++;
+		return 1;
+	case SG_MSG_CLOSE:
+		return to_ctl(w, x->m, x->pi, SG_TOCTL_CLOSE, s->index, 0), 0;
+	case SG_MSG_DELIVERY_ACK:
+		return to_ctl(w, x->m, x->pi, SG_TOCTL_ACK, s->index, 0), 0;
+	case SG_MSG_KEY_LOOKUP:
+		return to_ctl(w, x->m, x->pi, SG_TOCTL_LOOKUP, s->index, 0), 0;
+	default:
+		return drop(w, x->m, SG_DROP_UNEXPECTED), 0;
+	}
+}
+
+/* Sealed in place: move the payload's frame headers to the destination's and send. */
+static void emit(struct sg_worker *w, struct pending *x)
+{
+	struct rte_mbuf *m = x->m;
+	const struct sg_session *d = x->s;
+	struct sg_endpoint from;
+	unsigned hl = sg_pkt_udp_headers_len(&d->ep);
+	unsigned off = (unsigned)(x->payload - rte_pktmbuf_mtod(m, uint8_t *));
+	unsigned pi = port_index(w->cfg, d->dpdk_port);
+
+	if (off > hl)
+		rte_pktmbuf_adj(m, (uint16_t)(off - hl));
+	else if (off < hl && !rte_pktmbuf_prepend(m, (uint16_t)(hl - off))) {
+		drop(w, m, SG_DROP_NO_MBUF);
+		return;
+	}
+	if (rte_pktmbuf_pkt_len(m) > hl + x->plen)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - hl - x->plen));
+
+	memcpy(from.mac, w->port_mac[pi], 6);
+	from.family = d->ep.family;
+	from.has_vlan = 0;
+	from.vlan_tci = 0;
+	from.port = w->cfg->udp_port;
+	memcpy(from.addr, d->local_addr, sizeof(from.addr));
+	sg_pkt_write_udp_headers(rte_pktmbuf_mtod(m, uint8_t *), &from, &d->ep, x->plen);
+	tx(w, pi, m);
+}
+
+void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct sg_aead_op ops[MAX_BURST];
+	struct pending x[MAX_BURST];
+	const uint64_t now = sg_session_now(w->sessions);
+	uint16_t no = 0, ns = 0;
+
+	sg_aead_cache_phase(&w->cache);
+	for (uint16_t i = 0; i < n; i++) {
+		w->c.rx_frames++;
+		w->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		no = (uint16_t)(no + admit(w, pi, pkts[i], now, &ops[no], &x[no]));
+	}
+	if (no == 0)
+		return;
+	sg_aead_open_burst(ops, no);
+
+	/* Same arrays for the seal burst: entry ns <= entry k is never ahead. */
+	sg_aead_cache_phase(&w->cache);
+	for (uint16_t k = 0; k < no; k++) {
+		if (ops[k].status != SG_OK) {
+			drop(w, x[k].m, SG_DROP_TAG);
+			continue;
+		}
+		x[ns] = x[k];
+		ns = (uint16_t)(ns + route(w, &x[ns], now, &ops[ns]));
+	}
+	sg_aead_seal_burst(ops, ns);
+	for (uint16_t k = 0; k < ns; k++) {
+		if (ops[k].status != SG_OK)
+			drop(w, x[k].m, SG_DROP_TAG);
+		else
+			emit(w, &x[k]);
+	}
+}
+
+int sg_worker_init(struct sg_worker *w, int socket)
+{
+	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++) {
+		w->txb[pi] = rte_zmalloc_socket("sg_txb", RTE_ETH_TX_BUFFER_SIZE(MAX_BURST), 0,
+						socket);
+		if (!w->txb[pi] || rte_eth_tx_buffer_init(w->txb[pi], w->cfg->burst) != 0)
+			return -1;
+		rte_eth_tx_buffer_set_err_callback(w->txb[pi], rte_eth_tx_buffer_count_callback,
+						   &w->c.drops[SG_DROP_TX_FULL]);
+	}
+	return sg_aead_cache_init(&w->cache, 1024, socket);
+}
+
+void sg_worker_fini(struct sg_worker *w)
+{
+	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++) {
+		rte_free(w->txb[pi]);
+		w->txb[pi] = NULL;
+	}
+	sg_aead_cache_fini(&w->cache);
+}
+
+unsigned sg_worker_poll(struct sg_worker *w)
+{
+	struct rte_mbuf *pkts[MAX_BURST];
+	const uint16_t burst = (uint16_t)RTE_MIN(w->cfg->burst, (unsigned)MAX_BURST);
+	unsigned got = 0;
+
+	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++) {
+		uint16_t n;
+
+		if (!(w->rx_ports & (1u << pi)))
+			continue;
+		n = rte_eth_rx_burst(w->cfg->ports[pi], (uint16_t)w->id, pkts, burst);
+		if (n)
+			sg_worker_burst(w, pi, pkts, n);
+		got += n;
+	}
+	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++)
+		rte_eth_tx_buffer_flush(w->cfg->ports[pi], (uint16_t)w->id, w->txb[pi]);
+	rte_rcu_qsbr_quiescent(w->sessions->qsbr, w->id);
+	return got;
+}
+
+int sg_worker_main(void *arg)
+{
+	struct sg_worker *w = arg;
+	struct rte_rcu_qsbr *q = w->sessions->qsbr;
+
+	rte_rcu_qsbr_thread_register(q, w->id);
+	rte_rcu_qsbr_thread_online(q, w->id);
+	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED))
+		sg_worker_poll(w);
+	rte_rcu_qsbr_thread_offline(q, w->id);
+	rte_rcu_qsbr_thread_unregister(q, w->id);
+	return 0;
+}
+
+static void counters_json(struct sg_ctl_buf *b, const struct sg_worker_counters *c)
+{
+	sg_ctl_buf_printf(b, "\"rx_frames\": %llu, \"rx_bytes\": %llu, \"tx_frames\": %llu, "
+			     "\"tx_bytes\": %llu, \"forwarded\": %llu, \"keepalives\": %llu, "
+			     "\"to_control\": %llu, \"arp\": %llu, \"icmp\": %llu, \"ndp\": %llu, "
+			     "\"drops\": {",
+			  (unsigned long long)c->rx_frames, (unsigned long long)c->rx_bytes,
+			  (unsigned long long)(c->tx_frames - c->drops[SG_DROP_TX_FULL]),
+			  (unsigned long long)c->tx_bytes, (unsigned long long)c->forwarded,
+			  (unsigned long long)c->keepalives, (unsigned long long)c->to_control,
+			  (unsigned long long)c->arp, (unsigned long long)c->icmp,
+			  (unsigned long long)c->ndp);
+	for (unsigned d = 0; d < SG_DROP_MAX; d++)
+		sg_ctl_buf_printf(b, "%s\"%s\": %llu", d ? ", " : "", sg_drop_name(d),
+				  (unsigned long long)c->drops[d]);
+	sg_ctl_buf_printf(b, "}");
+}
+
+static void snapshot(struct sg_worker_counters *out, const struct sg_worker *w)
+{
+	const uint64_t *src = (const uint64_t *)&w->c;
+	uint64_t *dst = (uint64_t *)out;
+
+	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+void sg_worker_stats(void *arg, struct sg_ctl_buf *b, int json)
+{
+	const struct sg_worker_set *set = arg;
+	struct sg_worker_counters total, c;
+	uint64_t *t = (uint64_t *)&total;
+
+	memset(&total, 0, sizeof(total));
+	if (json)
+		sg_ctl_buf_printf(b, ", \"workers\": [");
+	for (unsigned i = 0; i < set->n; i++) {
+		const uint64_t *v = (const uint64_t *)&c;
+
+		snapshot(&c, &set->w[i]);
+		for (size_t k = 0; k < sizeof(c) / sizeof(uint64_t); k++)
+			t[k] += v[k];
+		if (json) {
+			sg_ctl_buf_printf(b, "%s{\"id\": %u, ", i ? ", " : "", i);
+			counters_json(b, &c);
+			sg_ctl_buf_printf(b, "}");
+		} else {
+			sg_ctl_buf_printf(b, "worker %u: rx %llu tx %llu forwarded %llu "
+					     "to_control %llu\n",
+					  i, (unsigned long long)c.rx_frames,
+					  (unsigned long long)(c.tx_frames -
+							       c.drops[SG_DROP_TX_FULL]),
+					  (unsigned long long)c.forwarded,
+					  (unsigned long long)c.to_control);
+		}
+	}
+	if (json) {
+		sg_ctl_buf_printf(b, "], \"total\": {");
+		counters_json(b, &total);
+		sg_ctl_buf_printf(b, "}");
+		return;
+	}
+	for (unsigned d = 0; d < SG_DROP_MAX; d++)
+		if (total.drops[d])
+			sg_ctl_buf_printf(b, "  drop %-20s %llu\n", sg_drop_name(d),
+					  (unsigned long long)total.drops[d]);
+}
