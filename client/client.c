@@ -89,6 +89,7 @@ struct sg_client *sg_client_new(const struct sg_client_config *cfg, char *err, s
 	sg_keypair_from_private(&c->id, cfg->identity.priv);
 	memcpy(c->relay_pub, cfg->relay_pub, SG_KEY_LEN);
 	sg_cookie_maker_init(&c->maker, c->relay_pub);
+	c->key_updates = cfg->key_updates;
 	c->retry_ms = cfg->handshake_retry_ms ? cfg->handshake_retry_ms
 					      : SG_CLIENT_RETRY_MS_DEFAULT;
 	c->clock_ms = cfg->clock_ms;
@@ -321,6 +322,7 @@ static void input(struct sg_client *c, uint8_t *buf, size_t len)
 	int type = sg_proto_classify(buf, len);
 	struct sg_hdr h;
 	size_t plen;
+	int on_prev;
 
 	switch (type) {
 	case SG_E_LENGTH: c->n.drop_length++; return;
@@ -336,9 +338,12 @@ static void input(struct sg_client *c, uint8_t *buf, size_t len)
 		c->n.drop_type++; /* unknown, RESUME, or HANDSHAKE_INIT */
 		return;
 	}
-	if (sg_client_rx_open(c, buf, len, &h, &plen) != SG_OK)
+	if (sg_client_rx_open(c, buf, len, &h, &plen, &on_prev) != SG_OK)
 		return;
-	dispatch(c, h.type, buf + SG_HDR_LEN, plen);
+	if (on_prev && h.type == SG_MSG_CLOSE) /* e.g. "replaced" by our own rekey */
+		sg_client_prev_wipe(c);
+	else
+		dispatch(c, h.type, buf + SG_HDR_LEN, plen);
 	sg_wipe(buf + SG_HDR_LEN, plen);
 }
 

@@ -143,7 +143,9 @@ struct sg_client {
 	uint64_t last_recv_ms;
 	uint64_t rekey_at_ms;
 	uint64_t hs_retry_at_ms;
+	unsigned hs_attempts;         /* background initiations since the last success */
 	unsigned retry_ms;
+	int key_updates;             /* initiate send key updates (cfg) */
 	uint64_t (*clock_ms)(void *arg);
 	void *clock_arg;
 	struct sg_client_pins pins;
@@ -169,10 +171,13 @@ int sg_client_tx(struct sg_client *c, uint8_t type, const uint8_t *plain, size_t
 
 /*
  * Authenticate a transport message in place (index, window, phase, AEAD);
- * on SG_OK the plaintext is at msg + SG_HDR_LEN, *plen bytes.  Counts drops.
+ * on SG_OK the plaintext is at msg + SG_HDR_LEN, *plen bytes, and *on_prev
+ * says it came on the session before the last rekey.  Counts drops.
  */
 int sg_client_rx_open(struct sg_client *c, uint8_t *msg, size_t len, struct sg_hdr *h,
-		      size_t *plen);
+		      size_t *plen, int *on_prev);
+/* The relay closed the session before the last rekey: forget it, nothing else. */
+void sg_client_prev_wipe(struct sg_client *c);
 
 /* Timers: keepalive, rekey and its retries, key expiry, grace periods. */
 void sg_client_timers(struct sg_client *c);

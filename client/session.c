@@ -8,7 +8,8 @@
  *   key update   the send key is replaced (KEY_PHASE flips) when
  *                SG_KEY_UPDATE_AFTER_S has passed, at the next send
  *   rekey        a new handshake at born + SG_REKEY_AFTER_S - U[0, SG_REKEY_JITTER_S];
- *                resent every SG_HANDSHAKE_RETRY_S + U[0, 1) s until it answers
+ *                resent after 5, 10, 20, 40, 80, 80, ... s (SG_HANDSHAKE_RETRY_S
+ *                doubled, + U[0, 1) s) until it answers
  *   expiry       keys past SG_REJECT_AFTER_S: CLOSED (key expired), local
  *   silence      nothing received for max(3 keepalives, 60 s): the relay answers
  *                keepalives, so it may have lost us (restart); a handshake
@@ -104,10 +105,17 @@ int sg_client_hs_send(struct sg_client *c)
 		return sg_client_fail(c, rc, "handshake initiation: %s", sg_status_name(rc));
 	}
 	c->hs_active = 1;
-	if (c->state == SG_CLIENT_CONNECTED) /* a rekey: no hurry, the keys still work */
-		c->hs_retry_at_ms = now + SG_HANDSHAKE_RETRY_S * 1000u + sg_random_uniform(1000);
-	else
+	if (c->state == SG_CLIENT_CONNECTED) {
+		/* Rekey or probe: the keys still work, so back off (a relay that
+		 * restarts must not meet every client retrying every 5 s). */
+		unsigned shift = c->hs_attempts < 4 ? c->hs_attempts : 4;
+
+		c->hs_retry_at_ms = now + ((uint64_t)SG_HANDSHAKE_RETRY_S * 1000u << shift) +
+				    sg_random_uniform(1000);
+		c->hs_attempts++;
+	} else {
 		c->hs_retry_at_ms = now + c->retry_ms;
+	}
 	c->n.initiations_sent++;
 	return raw_send(c, c->tx, SG_INIT_LEN);
 }
@@ -150,6 +158,7 @@ static void install(struct sg_client *c, const struct sg_resp_payload *rp,
 					  sg_random_uniform(SG_REKEY_JITTER_S + 1)) * 1000;
 	c->last_recv_ms = now;
 	c->state = SG_CLIENT_CONNECTED;
+	c->hs_attempts = 0;
 	c->n.handshakes++;
 	if (rekey) /* first message under the new keys: the relay can let the old ones go */
 		sg_client_tx(c, SG_MSG_KEEPALIVE, NULL, 0);
@@ -243,7 +252,7 @@ int sg_client_tx(struct sg_client *c, uint8_t type, const uint8_t *plain, size_t
 
 	if (c->state != SG_CLIENT_CONNECTED || !s->live || sg_skeys_expired(&s->keys, now_s))
 		return SG_CLIENT_E_NOT_CONNECTED;
-	if (sg_skeys_send_update_due(&s->keys, now_s))
+	if (c->key_updates && sg_skeys_send_update_due(&s->keys, now_s))
 		sg_skeys_send_update(&s->keys, now_s);
 	if (s->send_ctx_phase != s->keys.send_phase) {
 		sg_aead_ctx_wipe(&s->send_ctx);
@@ -271,7 +280,7 @@ int sg_client_tx(struct sg_client *c, uint8_t type, const uint8_t *plain, size_t
 }
 
 int sg_client_rx_open(struct sg_client *c, uint8_t *msg, size_t len, struct sg_hdr *h,
-		      size_t *plen)
+		      size_t *plen, int *on_prev)
 {
 	alignas(64) struct sg_aead_ctx ctx;
 	uint8_t key[SG_KEY_LEN];
@@ -326,7 +335,13 @@ int sg_client_rx_open(struct sg_client *c, uint8_t *msg, size_t len, struct sg_h
 	if (is_next)
 		sg_skeys_recv_commit(&s->keys, now_s);
 	c->last_recv_ms = now;
+	*on_prev = s == &c->prev;
 	return SG_OK;
+}
+
+void sg_client_prev_wipe(struct sg_client *c)
+{
+	sess_wipe(&c->prev);
 }
 
 void sg_client_sessions_wipe(struct sg_client *c)

@@ -63,6 +63,12 @@ struct sg_client_config {
 	uint8_t relay_pub[SG_KEY_LEN];     /* the relay's static public key */
 	struct sg_keypair identity;        /* this user's identity (copied, wiped on free) */
 	unsigned handshake_retry_ms;       /* 0: 1000; initiation resent (fresh) this often */
+	/*
+	 * 1: replace the send key every 600 s (PROTOCOL.md 8.3).  Default 0,
+	 * because surge-relay does not follow KEY_PHASE yet (it drops such
+	 * frames as key_phase); receiving updated keys always works.
+	 */
+	int key_updates;
 	/* Test hook: a monotonic clock in ms; NULL = CLOCK_MONOTONIC. */
 	uint64_t (*clock_ms)(void *arg);
 	void *clock_arg;

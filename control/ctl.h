@@ -9,7 +9,8 @@
  *   response: "OK <n>\n" followed by n body bytes (JSON for --json verbs),
  *             or "ERR <code> <message>\n"
  * then the server closes.  Codes: 1 unknown verb, 2 bad arguments,
- * 3 not found, 4 busy, 5 internal.  docs/OPERATIONS.md lists the verbs.
+ * 3 not found, 4 busy, 5 internal.  The limit SG_CTL_LINE_MAX excludes the
+ * '\n'.  The verbs the relay answers are listed in docs/OPERATIONS.md.
  */
 #ifndef SG_CONTROL_CTL_H
 #define SG_CONTROL_CTL_H
@@ -66,7 +67,8 @@ struct sg_ctl_server *sg_ctl_server_open(const char *path, char *err, size_t err
 /*
  * Non-blocking: accept, read and answer whatever is ready, at most
  * max_requests requests, never waiting.  Slow clients are bounded by a
- * per-connection deadline (2 s) and SG_CTL_MAX_CONNS.  Returns requests served.
+ * per-connection deadline (2 s) and SG_CTL_MAX_CONNS.  max_requests <= 0
+ * means no limit.  Returns requests served.
  */
 int sg_ctl_server_poll(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int max_requests);
 
@@ -77,7 +79,8 @@ void sg_ctl_server_close(struct sg_ctl_server *s);
  * Client: send one request line (without '\n'), wait up to timeout_ms.
  * Returns the response code (SG_CTL_OK with *body malloc()ed, NUL-terminated)
  * or an error code with the server's message in err; -1 when the relay
- * cannot be reached (err says why).
+ * cannot be reached, stops answering or answers malformed (err starts with
+ * the socket path and says why).
  */
 int sg_ctl_call(const char *path, const char *request, int timeout_ms, char **body,
 		size_t *body_len, char *err, size_t errlen);

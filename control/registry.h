@@ -26,7 +26,10 @@ struct sg_user {
 
 struct sg_registry;
 
-/* NULL when max_users is 0 or memory is short. */
+/*
+ * NULL when max_users is 0 or above 2^30, or memory is short.  Returned
+ * struct sg_user pointers stay valid until sg_registry_free().
+ */
 struct sg_registry *sg_registry_new(uint32_t max_users);
 void sg_registry_free(struct sg_registry *r);
 
@@ -40,6 +43,7 @@ struct sg_user *sg_registry_get_or_add(struct sg_registry *r, const uint8_t pub[
 struct sg_user *sg_registry_by_key(const struct sg_registry *r, const uint8_t pub[SG_KEY_LEN]);
 struct sg_user *sg_registry_by_id(const struct sg_registry *r, uint64_t id);
 uint64_t sg_registry_count(const struct sg_registry *r);
+/* max_users as configured. */
 uint32_t sg_registry_capacity(const struct sg_registry *r);
 
 /*

@@ -4,9 +4,11 @@
  *
  * Receive side, phase p of an incoming frame:
  *   p == recv_phase            -> recv
- *   p != recv_phase, has_prev  -> recv_prev (a late frame of the old phase),
- *                                 while the grace period lasts
- *   p != recv_phase, !has_prev -> next(recv), the peer has updated
+ *   p != recv_phase, previous key still in its grace period
+ *                              -> recv_prev (a late frame of the old phase)
+ *   p != recv_phase, otherwise -> next(recv), the peer has updated (a late
+ *                                 frame after the grace period then simply
+ *                                 fails authentication)
  * so a peer may update again only after our grace period for its previous
  * update has ended (SG_KEY_UPDATE_AFTER_S >> SG_KEY_PHASE_GRACE_S).
  */
@@ -68,9 +70,7 @@ int sg_skeys_recv_select(const struct sg_session_keys *k, uint8_t phase, uint64_
 		memcpy(key_out, k->recv, SG_KEY_LEN);
 		return SG_OK;
 	}
-	if (k->has_prev) {
-		if (now >= k->prev_until)
-			return SG_E_STATE;
+	if (k->has_prev && now < k->prev_until) {
 		memcpy(key_out, k->recv_prev, SG_KEY_LEN);
 		return SG_OK;
 	}

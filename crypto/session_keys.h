@@ -48,8 +48,8 @@ void sg_skeys_send_update(struct sg_session_keys *k, uint64_t now);
  * Choose the key that opens a frame whose header says phase (0 or 1).
  * Returns SG_OK with the key in key_out and *is_next = 1 when it is the
  * peer's next key (not yet committed: call sg_skeys_recv_commit once a frame
- * authenticated under it); SG_E_STATE when the phase names a previous key
- * that is already gone (the frame is dropped without decryption).
+ * authenticated under it).  Once the grace period is over, the other phase
+ * always means the next key, whether or not sg_skeys_tick() ran.
  */
 int sg_skeys_recv_select(const struct sg_session_keys *k, uint8_t phase, uint64_t now,
 			 uint8_t key_out[SG_KEY_LEN], int *is_next);

@@ -4,7 +4,8 @@
  * the relay's answers to ARP, ICMP echo and IPv6 neighbour solicitation.
  *
  * Pure functions, no DPDK: the relay's workers hand them the frame bytes of
- * an mbuf, the generator builds its frames with them, tests hand them arrays.  Parsing never reads past len.  Multi-byte
+ * an mbuf, the generator builds its frames with them, tests hand them
+ * arrays.  Parsing never reads past len.  Multi-byte
  * fields of struct sg_pkt / sg_endpoint are in host order; addresses and
  * MACs are byte arrays as on the wire.
  */
@@ -46,8 +47,10 @@ struct sg_pkt {
 	uint16_t dst_port;
 	uint16_t l3_off;          /* offset of the IP (or ARP) header */
 	uint16_t l4_off;          /* offset of the UDP / ICMP header */
-	uint16_t payload_off;     /* offset of the UDP payload */
-	uint16_t payload_len;     /* UDP payload bytes */
+	uint16_t payload_off;     /* UDP: the payload; ICMP echo: the data after the
+				     8-byte header; NS: the options after its 24 bytes */
+	uint16_t payload_len;     /* bytes there; ARP fills only L2 fields, l3_off,
+				     src.mac/src.addr and dst_addr (the rest is 0) */
 	uint8_t hop_limit;        /* IPv4 TTL / IPv6 hop limit */
 };
 

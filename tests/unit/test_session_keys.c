@@ -95,7 +95,7 @@ static void test_receiver_follows_phase(void **state)
 		{ 602, SEND_CUR, SG_OK },    /* ... then phase 1: b derives next and commits */
 		{ 603, SEND_OLD, SG_OK },    /* late phase 0 within grace: previous key */
 		{ 611, SEND_OLD, SG_OK },    /* still inside 602 + 10 */
-		{ 612, SEND_OLD, SG_E_STATE }, /* grace over */
+		{ 612, SEND_OLD, SG_E_TAG },   /* grace over: read as the next key, fails */
 		{ 612, SEND_CUR, SG_OK },
 		{ 612, TICK, SG_OK },        /* prev wiped */
 		{ 1200, UPDATE, SG_OK },     /* a -> phase 0 again */
