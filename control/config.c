@@ -93,7 +93,7 @@ void sg_config_defaults(struct sg_config *c)
 	c->workers = 1;
 	c->ports[0] = 0;
 	c->n_ports = 1;
-	c->max_sessions = 65536;
+	c->max_sessions = 65535;
 	c->max_users = 1048576;
 	memcpy(c->control_socket, sock, sizeof(sock));
 	c->keepalive_s = 25;

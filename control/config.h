@@ -30,7 +30,7 @@ struct sg_config {
 	unsigned n_ports;
 	uint8_t gateway_mac[6];                /* gateway_mac = aa:bb:cc:dd:ee:ff */
 	int has_gateway_mac;
-	uint32_t max_sessions;                 /* max_sessions, default 65536 */
+	uint32_t max_sessions;                 /* max_sessions, default 65535 (2^k - 1 fills a power-of-two table) */
 	uint32_t max_users;                    /* max_users, default 1048576 */
 	char control_socket[108];              /* control_socket, default /run/surge/relay.sock */
 	unsigned keepalive_s;                  /* keepalive, default 25 */

@@ -177,7 +177,8 @@ int sg_test_stats_parse(const char *json, struct sg_test_stats *s, char *err, si
 		struct span o = { p, match(p, ws.end) };
 		uint64_t id;
 
-		if (!o.end || num(o, "id", &id) || id >= SG_TEST_MAX_WORKERS || worker(o, &s->w[id])) {
+		if (!o.end || num(o, "id", &id) || id >= SG_TEST_MAX_WORKERS ||
+		    worker(o, &s->w[id])) {
 			snprintf(err, errlen, "stats json: malformed worker entry");
 			return -1;
 		}

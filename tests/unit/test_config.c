@@ -75,7 +75,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.n_ports, 1);
 	assert_int_equal(c.ports[0], 0);
 	assert_int_equal(c.has_gateway_mac, 0);
-	assert_int_equal(c.max_sessions, 65536);
+	assert_int_equal(c.max_sessions, 65535);
 	assert_int_equal(c.max_users, 1048576);
 	assert_string_equal(c.control_socket, "/run/surge/relay.sock");
 	assert_int_equal(c.keepalive_s, 25);
