@@ -16,6 +16,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_ring.h>
 
 #include "crypto/crypto.h"
@@ -242,9 +243,10 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 
 	if (json) {
 		sg_ctl_buf_printf(b, "{\"uptime_s\": %llu, \"sessions\": %u, \"users\": %llu, "
-				     "\"control\": {",
+				     "\"mbufs_in_use\": %u, \"control\": {",
 				  (unsigned long long)up, p->sessions->live,
-				  (unsigned long long)sg_registry_count(p->registry));
+				  (unsigned long long)sg_registry_count(p->registry),
+				  rte_mempool_in_use_count(p->pool));
 		for (unsigned c = 0; c < SG_PC_MAX; c++)
 			sg_ctl_buf_printf(b, "%s\"%s\": %llu", c ? ", " : "", counter_names[c],
 					  (unsigned long long)p->counters[c]);
@@ -254,8 +256,10 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 		sg_ctl_buf_printf(b, "}\n");
 		return;
 	}
-	sg_ctl_buf_printf(b, "uptime %llu s, %u sessions, %llu users\n", (unsigned long long)up,
-			  p->sessions->live, (unsigned long long)sg_registry_count(p->registry));
+	sg_ctl_buf_printf(b, "uptime %llu s, %u sessions, %llu users, %u mbufs in use\n",
+			  (unsigned long long)up, p->sessions->live,
+			  (unsigned long long)sg_registry_count(p->registry),
+			  rte_mempool_in_use_count(p->pool));
 	for (unsigned c = 0; c < SG_PC_MAX; c++)
 		sg_ctl_buf_printf(b, "  %-22s %llu\n", counter_names[c],
 				  (unsigned long long)p->counters[c]);

@@ -15,6 +15,7 @@ id=$(( $$ % 200 + 20 ))
 ns=sgtap$$
 tap=sgt$$
 net=198.18.$id
+net6=2001:2:0:$id
 T=$(mktemp -d /tmp/surge-tap.XXXXXX)
 relay_pid=
 
@@ -42,7 +43,7 @@ print(t["drops"][k] if k in t["drops"] else t[k] if k in t else s["control"][k])
 
 ip netns add "$ns"
 "$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
-"$B/dataplane/surge-relay" --address4 "$net.1" --key-file "$T/relay.key" \
+"$B/dataplane/surge-relay" --address4 "$net.1" --address6 "$net6::1" --key-file "$T/relay.key" \
 	--control-socket "$T/relay.sock" -- \
 	--no-huge -m 512 --no-pci --file-prefix "sgtap$$" --lcores 0@0,1@1 \
 	--vdev "net_tap0,iface=$tap" > "$T/relay.log" 2>&1 &
@@ -51,6 +52,7 @@ for _ in $(seq 300); do grep -q "ready" "$T/relay.log" && break; sleep 0.1; done
 grep -q "ready" "$T/relay.log" || { cat "$T/relay.log"; fail "relay did not start"; }
 ip link set "$tap" netns "$ns"
 ip -n "$ns" addr add "$net.2/24" dev "$tap"
+ip -n "$ns" -6 addr add "$net6::2/64" dev "$tap" nodad
 ip -n "$ns" link set "$tap" up
 ip -n "$ns" link set lo up
 
@@ -110,7 +112,10 @@ echo "exchange: 4 messages delivered and checked"
 fwd=$(counter forwarded)
 [ "$fwd" -ge 4 ] || fail "forwarded $fwd < 4"
 
+mbufs() { stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["mbufs_in_use"])'; }
+
 # Hostile frames, while alice's session (whose frame was captured) is live.
+mbufs_before=$(mbufs)
 declare -A before
 reasons="replay tag stale_generation unknown_session type length wrong_port ip_fragment"
 for r in $reasons; do before[$r]=$(counter "$r"); done
@@ -124,6 +129,8 @@ for r in $reasons; do
 	echo "hostile: $r sent $want, dropped $got"
 done
 [ "$(counter forwarded)" = "$fwd" ] || fail "a hostile frame was forwarded"
+[ "$(mbufs)" = "$mbufs_before" ] || fail "mbufs in use: $mbufs_before before the attack, $(mbufs) after"
+echo "mbufs in use: $mbufs_before before and after the attack"
 
 # The honest clients still work, on the same sessions.
 printf '2 still here\n' >&3
@@ -134,6 +141,27 @@ echo "after the attack: messages delivered both ways"
 exec 3>&- 4>&-
 wait "$alice_pid" || fail "alice exit: $(cat "$T/a1.out")"
 wait "$bob_pid" || fail "bob exit: $(cat "$T/b1.out")"
+
+# IPv6: carol connects over IPv6 (neighbour discovery answered by the relay)
+# and talks with alice, who is on IPv4; a body that fits IPv4 but not IPv6
+# (1400 > 1396 bytes) is refused with TOO_LARGE.
+"$B/client/surge-chat" --genkey --key "$T/carol.key" > /dev/null
+big=$(head -c 1400 /dev/zero | tr '\0' 'y')
+printf 'wait 1 10000\n1 hi alice from v6\nsleep 300\n' |
+	timeout 60 ip netns exec "$ns" "$B/client/surge-chat" --relay "[$net6::1]:7443" \
+		--relay-key "$T/relay.pub" --key "$T/carol.key" --batch > "$T/c1.out" 2>&1 &
+carol_pid=$!
+for _ in $(seq 100); do grep -q "connected user 3" "$T/c1.out" && break; sleep 0.1; done
+grep -q "connected user 3 signed_up=1" "$T/c1.out" || fail "carol (IPv6): $(cat "$T/c1.out")"
+printf '3 hello carol over v4\n3 %s\nwait-replies 1 10000\nwait 1 10000\n' "$big" |
+	chat "$T/alice.key" > "$T/a3.out" || fail "alice to carol: $(cat "$T/a3.out")"
+wait "$carol_pid" || fail "carol: $(cat "$T/c1.out")"
+grep -qF "msg from=1 " "$T/c1.out" && grep -qF "text=hello carol over v4" "$T/c1.out" ||
+	fail "carol did not get alice's message: $(cat "$T/c1.out")"
+grep -qF "text=hi alice from v6" "$T/a3.out" || fail "alice did not get carol's: $(cat "$T/a3.out")"
+grep -qF "code=TOO_LARGE detail=1396" "$T/a3.out" || fail "no TOO_LARGE: $(cat "$T/a3.out")"
+[ "$(counter ndp)" -ge 1 ] || fail "no neighbour advertisement counted"
+echo "IPv6: carol <-> alice delivered across families; 1400 B to IPv6 refused TOO_LARGE"
 
 # Counters agree: every frame received is accounted for.
 stats | python3 -c '
