@@ -26,6 +26,11 @@
  * inclusive cost under callgrind is the worker loop alone, PMD RX and TX
  * included.  Any frame not forwarded aborts the run.
  *
+ * What net_ring leaves out: a NIC's PMD allocates mbufs to refill its RX
+ * ring and frees transmitted ones inside its burst calls, so inside the
+ * loop; here the bench allocates and frees them, outside it, and the ring
+ * PMD's bursts are just ring copies.  A hardware port costs more per frame.
+ *
  *   surge-bench-relay-insns [--frames N] [--size BYTES] [--suite aes|chacha]
  *                           [--file-prefix NAME]
  */

@@ -129,9 +129,9 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 			p->counters[SG_PC_REPLACED]++;
 		}
 	}
-	p->counters[SG_PC_HANDSHAKES]++;
 	if (created)
 		p->counters[SG_PC_SIGNUPS]++;
 	sg_hs_wipe(&hs);
-	sg_plane_tx_udp(p, m, port, local, &to, resp, sizeof(resp));
+	if (sg_plane_tx_udp(p, m, port, local, &to, resp, sizeof(resp)) == 0)
+		p->counters[SG_PC_HANDSHAKES]++;
 }

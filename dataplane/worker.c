@@ -123,6 +123,22 @@ static void answer(struct sg_worker *w, struct rte_mbuf *m, unsigned pi, size_t 
 }
 
 /*
+ * The lock-free pre-check can read a window another worker is sliding (new
+ * `next`, word not yet cleared) and refuse a valid counter; a refusal is
+ * therefore confirmed under the lock.  Replays are rare, so the lock is taken
+ * only then.  True when the counter is acceptable after all.
+ */
+static int replay_recheck(struct sg_session *s, uint64_t counter)
+{
+	int rc;
+
+	rte_spinlock_lock(&s->replay_lock);
+	rc = sg_replay_window_check(&s->replay, counter);
+	rte_spinlock_unlock(&s->replay_lock);
+	return rc == SG_OK;
+}
+
+/*
  * Frames that are not transport messages end here; transport messages that
  * passed the cheap checks are queued in ops/x for the open burst.
  */
@@ -198,7 +214,7 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 		return drop(w, m, SG_DROP_KEY_PHASE), 0;
 	if (now >= (uint64_t)s->born + SG_REJECT_AFTER_S)
 		return drop(w, m, SG_DROP_KEY_EXPIRED), 0;
-	if (sg_replay_window_check(&s->replay, counter) != SG_OK)
+	if (sg_replay_window_check(&s->replay, counter) != SG_OK && !replay_recheck(s, counter))
 		return drop(w, m, SG_DROP_REPLAY), 0;
 	ctx = sg_aead_cache_get(&w->cache, s->key_id, SG_AEAD_DIR_RECV, s->suite, s->recv_key);
 	if (!ctx)
