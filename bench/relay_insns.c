@@ -211,7 +211,7 @@ static void setup_relay(struct bench *b)
 					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (!b->pool)
 		sg_bench_die(rte_strerror(rte_errno));
-	if (sg_session_table_init(&b->sessions, 64, 1, "bench_sessions", err, sizeof(err)) != 0)
+	if (sg_session_table_init(&b->sessions, 64, 1024, 1, "bench_sessions", err, sizeof(err)) != 0)
 		sg_bench_die(err);
 	b->sessions.now = rte_get_tsc_cycles() / rte_get_tsc_hz(); /* as control.c does */
 	b->to_ctl = rte_ring_create("bench_toctl", RING_SIZE, socket, RING_FLAGS);

@@ -100,10 +100,8 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	    sg_hs_keys(&hs, s->send_key, s->recv_key) != SG_OK) {
 		/* Cannot happen after a valid message 1; never publish half a session. */
 		sg_session_cancel(p->sessions, s, index);
-		{
 		refuse(p, m, &hs, SG_PC_HS_NOISE);
 		return;
-	}
 	}
 	s->suite = suite;
 	s->user_id = u->id;

@@ -2,21 +2,19 @@
 /*
  * session.c - the session table (see session.h for who writes what).
  *
- * Reclamation: sg_session_retire() clears the slot's index (release), takes
- * the user id out of the hash if it still points at this session (the key's
- * hash slot is freed later: the hash runs with RW_CONCURRENCY_LF, which
- * implies NO_FREE_ON_DEL), and queues the slot with an RCU QSBR token.
- * sg_session_reclaim() frees, in retirement order, every slot whose token
- * all workers have passed: its hash key position is released, its keys and
- * state are wiped, its generation moves on and it goes to the back of the
- * free FIFO (so a slot is reused as late as possible).
+ * Reclamation: sg_session_retire() clears the slot's index and, if the user
+ * map still points at this session, the user's entry (release stores), and
+ * queues the slot with an RCU QSBR token.  sg_session_reclaim() frees, in
+ * retirement order, every slot whose token all workers have passed: its keys
+ * and state are wiped, its generation moves on and it goes to the back of the
+ * free FIFO (so a slot is reused as late as possible).  A worker that read
+ * an index from the map before the retire finds the slot's index changed
+ * (sg_session_get) or, within the grace period, the old session intact.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -25,7 +23,6 @@
 
 struct sg_retired {
 	uint32_t slot;
-	int32_t hash_pos; /* key position to free in the hash, or -1 */
 	uint64_t token;
 };
 
@@ -35,10 +32,9 @@ static uint32_t gen_mask(const struct sg_session_table *t)
 }
 
 int sg_session_table_init(struct sg_session_table *t, uint32_t max_sessions,
-			  unsigned n_readers, const char *name, char *err, size_t errlen)
+			  uint32_t max_users, unsigned n_readers, const char *name, char *err,
+			  size_t errlen)
 {
-	struct rte_hash_parameters hp = { 0 };
-	char hname[RTE_HASH_NAMESIZE];
 	uint32_t n = 2;
 	size_t qsz;
 
@@ -58,9 +54,12 @@ int sg_session_table_init(struct sg_session_table *t, uint32_t max_sessions,
 	t->free_slots = rte_zmalloc(NULL, sizeof(*t->free_slots) * n, 0);
 	t->gen = rte_zmalloc(NULL, sizeof(*t->gen) * n, 0);
 	t->retired = rte_zmalloc(NULL, sizeof(*t->retired) * n, 0);
+	t->max_user = max_users;
+	t->by_user = rte_zmalloc(NULL, sizeof(*t->by_user) * ((size_t)max_users + 1),
+				 RTE_CACHE_LINE_SIZE);
 	qsz = rte_rcu_qsbr_get_memsize(n_readers);
 	t->qsbr = rte_zmalloc(NULL, qsz, RTE_CACHE_LINE_SIZE);
-	if (!t->slots || !t->free_slots || !t->gen || !t->retired || !t->qsbr) {
+	if (!t->slots || !t->free_slots || !t->gen || !t->retired || !t->qsbr || !t->by_user) {
 		snprintf(err, errlen, "out of memory for %u session slots", n);
 		sg_session_table_fini(t);
 		return -1;
@@ -78,19 +77,6 @@ int sg_session_table_init(struct sg_session_table *t, uint32_t max_sessions,
 	t->free_head = 0;
 	t->free_count = n - 1;
 
-	snprintf(hname, sizeof(hname), "%s_users", name);
-	hp.name = hname;
-	hp.entries = n;
-	hp.key_len = sizeof(uint64_t);
-	hp.hash_func = rte_hash_crc;
-	hp.socket_id = (int)rte_socket_id();
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
-	t->by_user = rte_hash_create(&hp);
-	if (!t->by_user) {
-		snprintf(err, errlen, "rte_hash_create: %s", rte_strerror(rte_errno));
-		sg_session_table_fini(t);
-		return -1;
-	}
 	return 0;
 }
 
@@ -100,22 +86,12 @@ void sg_session_table_fini(struct sg_session_table *t)
 		sg_wipe(t->slots, sizeof(*t->slots) * t->n_slots);
 		rte_free(t->slots);
 	}
-	if (t->by_user)
-		rte_hash_free(t->by_user);
+	rte_free(t->by_user);
 	rte_free(t->free_slots);
 	rte_free(t->gen);
 	rte_free(t->retired);
 	rte_free(t->qsbr);
 	memset(t, 0, sizeof(*t));
-}
-
-uint32_t sg_session_of_user(const struct sg_session_table *t, uint64_t user_id)
-{
-	void *data;
-
-	if (rte_hash_lookup_data(t->by_user, &user_id, &data) < 0)
-		return 0;
-	return (uint32_t)(uintptr_t)data;
 }
 
 struct sg_session *sg_session_alloc(struct sg_session_table *t, uint32_t *index)
@@ -141,8 +117,8 @@ uint32_t sg_session_publish(struct sg_session_table *t, struct sg_session *s, ui
 	uint32_t prev = sg_session_of_user(t, s->user_id);
 
 	__atomic_store_n(&s->index, index, __ATOMIC_RELEASE);
-	/* Replacing the data of an existing key is atomic for LF readers. */
-	rte_hash_add_key_data(t->by_user, &s->user_id, (void *)(uintptr_t)index);
+	if (s->user_id <= t->max_user)
+		__atomic_store_n(&t->by_user[s->user_id], index, __ATOMIC_RELEASE);
 	t->live++;
 	return prev != index ? prev : 0;
 }
@@ -160,16 +136,14 @@ void sg_session_retire(struct sg_session_table *t, struct sg_session *s)
 {
 	struct sg_retired *r;
 	uint32_t index = s->index;
-	int32_t pos = -1;
 
 	if (index == 0)
 		return;
 	if (sg_session_of_user(t, s->user_id) == index)
-		pos = rte_hash_del_key(t->by_user, &s->user_id);
+		__atomic_store_n(&t->by_user[s->user_id], 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->index, 0, __ATOMIC_RELEASE);
 	r = &t->retired[(t->retired_head + t->retired_count) & t->slot_mask];
 	r->slot = index & t->slot_mask;
-	r->hash_pos = pos;
 	r->token = rte_rcu_qsbr_start(t->qsbr);
 	t->retired_count++;
 	t->live--;
@@ -185,8 +159,6 @@ unsigned sg_session_reclaim(struct sg_session_table *t)
 
 		if (rte_rcu_qsbr_check(t->qsbr, r->token, false) != 1)
 			break;
-		if (r->hash_pos >= 0)
-			rte_hash_free_key_with_position(t->by_user, r->hash_pos);
 		sg_wipe(&t->slots[slot], sizeof(t->slots[slot]));
 		t->gen[slot] = (t->gen[slot] + 1) & gen_mask(t);
 		t->free_slots[(t->free_head + t->free_count) & t->slot_mask] = slot;

@@ -2,11 +2,18 @@
 /*
  * session.h - the session table: a preallocated, cache-aligned slot array
  * indexed by the receiver index every frame carries, and a user id ->
- * current session rte_hash with lock-free readers.
+ * current session index map that workers read without locks.
+ *
+ * The map is a flat array indexed by user id (the registry assigns ids
+ * densely from 1, bounded by max_users): one acquire load per lookup.  The
+ * design brief's rte_hash with RW_CONCURRENCY_LF did the same job for ~170
+ * instructions a frame (hash, probe, memcmp), most of the data plane's
+ * budget; docs/ARCHITECTURE.md records the change.
  *
  * Ownership (docs/ARCHITECTURE.md, "Who owns which table"):
  *  - the control plane (one thread) allocates, fills, publishes and retires
- *    sessions and is the only writer of identity, keys, generation and hash;
+ *    sessions and is the only writer of identity, keys, generation and the
+ *    user map (release stores);
  *  - workers read sessions through sg_session_get() and write only
  *    send_counter (atomic fetch-add: the nonce of frames to the client),
  *    last_seen (relaxed store) and the replay window (under replay_lock,
@@ -31,7 +38,6 @@
 #include "proto/messages.h"
 #include "proto/pkt.h"
 
-struct rte_hash;
 struct rte_rcu_qsbr;
 
 struct sg_session {
@@ -60,7 +66,8 @@ struct sg_session_table {
 	uint32_t n_slots;      /* power of two, slot 0 unused */
 	uint32_t slot_mask;
 	uint8_t slot_bits;
-	struct rte_hash *by_user;   /* user id -> index */
+	uint32_t *by_user;          /* user id -> current index (0: none) */
+	uint64_t max_user;          /* largest user id the map holds */
 	struct rte_rcu_qsbr *qsbr;  /* workers are readers 0 .. n_readers-1 */
 	/* Control plane only. */
 	uint32_t *free_slots;       /* FIFO ring of free slots */
@@ -100,11 +107,20 @@ static inline struct sg_session *sg_session_get(const struct sg_session_table *t
 }
 
 /* Worker side: the current session index of a user, or 0 (lock-free read). */
-uint32_t sg_session_of_user(const struct sg_session_table *t, uint64_t user_id);
+static inline uint32_t sg_session_of_user(const struct sg_session_table *t, uint64_t user_id)
+{
+	if (user_id > t->max_user)
+		return 0;
+	return __atomic_load_n(&t->by_user[user_id], __ATOMIC_ACQUIRE);
+}
 
-/* Control plane. max_sessions is rounded up to a power of two (+1 for slot 0). */
+/*
+ * Control plane.  max_sessions is rounded up to a power of two (+1 for slot
+ * 0); max_users bounds the user ids the map holds (the registry's bound).
+ */
 int sg_session_table_init(struct sg_session_table *t, uint32_t max_sessions,
-			  unsigned n_readers, const char *name, char *err, size_t errlen);
+			  uint32_t max_users, unsigned n_readers, const char *name, char *err,
+			  size_t errlen);
 void sg_session_table_fini(struct sg_session_table *t);
 
 /*

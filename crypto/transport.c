@@ -8,8 +8,9 @@
  * authenticated.  Invariants:
  *  - seal never emits what sg_proto_classify() would refuse: type, flags,
  *    length (range and grid) are checked before anything is sealed.
- *  - open runs no cryptography on a message classify refused, and on
- *    failure leaves msg as it found it (aead.h keeps the ciphertext).
+ *  - open runs no cryptography on a message classify refused; when
+ *    authentication fails the sealed bytes are zeroed (aead.h) and the
+ *    caller drops the message.
  */
 #include <string.h>
 

@@ -63,6 +63,7 @@ const struct sg_aead_ctx *sg_aead_cache_get(struct sg_aead_cache *c, uint64_t ke
 	}
 	c->misses++;
 	e->tag = 0;
+	e->tpl_ok = 0;
 	if (sg_aead_ctx_init(&e->ctx, suite, key) != 0)
 		return NULL;
 	e->tag = tag;

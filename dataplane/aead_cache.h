@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "crypto/aead.h"
+#include "proto/pkt.h"
 
 enum { SG_AEAD_DIR_RECV = 0, SG_AEAD_DIR_SEND = 1, SG_AEAD_CACHE_SPARES = 64 };
 
@@ -23,6 +24,8 @@ struct sg_aead_cache_entry {
 	struct sg_aead_ctx ctx;
 	uint64_t tag;   /* key_id << 1 | dir; 0 = empty (key ids start at 1) */
 	uint32_t phase; /* phase in which the entry was last handed out */
+	uint32_t tpl_ok; /* tpl built for this tag (send direction) */
+	struct sg_pkt_tpl tpl; /* frame headers toward the key's session */
 };
 
 struct sg_aead_cache {
@@ -43,6 +46,21 @@ static inline void sg_aead_cache_phase(struct sg_aead_cache *c)
 {
 	c->phase++;
 	c->n_spare = 0;
+}
+
+/*
+ * The cache entry that holds ctx, or NULL for a spare context: its tpl slot
+ * (valid while tpl_ok) caches what else belongs to the key, the headers
+ * toward the session, which never change during a key's life.
+ */
+static inline struct sg_aead_cache_entry *sg_aead_cache_entry_of(struct sg_aead_cache *c,
+								 const struct sg_aead_ctx *ctx)
+{
+	const struct sg_aead_cache_entry *e = (const struct sg_aead_cache_entry *)(const void *)ctx;
+
+	if (e < c->e || e > &c->e[c->mask])
+		return NULL;
+	return (struct sg_aead_cache_entry *)(uintptr_t)e;
 }
 
 /* The context for (key_id, dir), built from key on a miss; NULL if out of spares. */

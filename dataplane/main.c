@@ -152,8 +152,8 @@ static int relay_start(struct relay *r)
 	if (!r->pool)
 		return fail("mbuf pool", rte_strerror(rte_errno));
 	/* Readers: the workers and, for the extra RX queue, the control lcore. */
-	if (sg_session_table_init(&r->sessions, r->cfg.max_sessions, n + 1, "sg_sessions", err,
-				  sizeof(err)) != 0)
+	if (sg_session_table_init(&r->sessions, r->cfg.max_sessions, r->cfg.max_users, n + 1,
+				  "sg_sessions", err, sizeof(err)) != 0)
 		return fail("session table", err);
 	r->registry = sg_registry_new(r->cfg.max_users);
 	if (!r->registry)

@@ -38,6 +38,7 @@ enum { MAX_BURST = 64 };
 struct pending {
 	struct rte_mbuf *m;
 	struct sg_session *s; /* sender (open), then destination (seal) */
+	const struct sg_pkt_tpl *tpl; /* headers toward the destination, or NULL */
 	uint8_t *payload;
 	uint16_t plen;
 	uint8_t type;
@@ -230,7 +231,45 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 	return 1;
 }
 
-/* Header of a transport message from the relay to session d, sealed in place next. */
+/* The relay's end of session d: port MAC, the address the client uses, our port. */
+static void relay_end(const struct sg_worker *w, const struct sg_session *d,
+		      struct sg_endpoint *from, unsigned *pi)
+{
+	*pi = port_index(w->cfg, d->dpdk_port);
+	memset(from, 0, sizeof(*from));
+	memcpy(from->mac, w->port_mac[*pi], 6);
+	from->family = d->ep.family;
+	from->port = w->cfg->udp_port;
+	memcpy(from->addr, d->local_addr, sizeof(from->addr));
+}
+
+/*
+ * Frame headers toward d, built once per send key and kept beside its
+ * expanded context in the cache (the endpoint never changes during a key's
+ * life); NULL when ctx is a spare context.
+ */
+static const struct sg_pkt_tpl *headers_to(struct sg_worker *w, const struct sg_session *d,
+					   const struct sg_aead_ctx *ctx)
+{
+	struct sg_aead_cache_entry *e = sg_aead_cache_entry_of(&w->cache, ctx);
+	struct sg_endpoint from;
+	unsigned pi;
+
+	if (!e)
+		return NULL;
+	if (!e->tpl_ok) {
+		relay_end(w, d, &from, &pi);
+		sg_pkt_tpl_init(&e->tpl, &from, &d->ep);
+		e->tpl_ok = 1;
+	}
+	return &e->tpl;
+}
+
+/*
+ * Header of a transport message from the relay to session d, sealed in place
+ * next.  op is the frame's open op: AD, data, length and tag stay where they
+ * are; only the key and the counter change.
+ */
 static int prepare_seal(struct sg_worker *w, struct pending *x, struct sg_session *d,
 			struct sg_aead_op *op)
 {
@@ -243,12 +282,10 @@ static int prepare_seal(struct sg_worker *w, struct pending *x, struct sg_sessio
 	x->payload[SG_HDR_OFF_FLAGS] = 0;
 	sg_put_le32(x->payload + SG_HDR_OFF_RECEIVER, d->peer_index);
 	sg_put_le64(x->payload + SG_HDR_OFF_COUNTER, counter);
-	*op = (struct sg_aead_op){
-		.ctx = ctx, .ad = x->payload, .ad_len = SG_HDR_LEN, .data = x->payload + SG_HDR_LEN,
-		.len = (uint32_t)(x->plen - SG_TRANSPORT_OVERHEAD),
-		.tag = x->payload + x->plen - SG_TAG_LEN, .counter = counter,
-	};
+	op->ctx = ctx;
+	op->counter = counter;
 	x->s = d;
+	x->tpl = headers_to(w, d, ctx);
 	return 1;
 }
 
@@ -256,7 +293,6 @@ static int prepare_seal(struct sg_worker *w, struct pending *x, struct sg_sessio
 static int route(struct sg_worker *w, struct pending *x, uint64_t now, struct sg_aead_op *sop)
 {
 	struct sg_session *s = x->s, *r;
-	struct sg_data_inner in;
 	uint8_t *inner = x->payload + SG_HDR_LEN;
 	uint64_t counter = sg_le64(x->payload + SG_HDR_OFF_COUNTER);
 	uint32_t ridx, max;
@@ -272,9 +308,11 @@ static int route(struct sg_worker *w, struct pending *x, uint64_t now, struct sg
 
 	switch (x->type) {
 	case SG_MSG_DATA:
-		if (sg_data_inner_decode(&in, inner) != SG_OK)
+		/* sg_data_inner_decode's checks, inline: class, flags, reserved. */
+		if ((uint8_t)(inner[20] - SG_CLASS_CLOUD) > SG_CLASS_SECRET - SG_CLASS_CLOUD ||
+		    (inner[21] & ~SG_DATA_F_MASK) || inner[22] || inner[23])
 			return to_ctl(w, x->m, x->pi, SG_TOCTL_MALFORMED, s->index, 0), 0;
-		ridx = sg_session_of_user(w->sessions, in.peer_user);
+		ridx = sg_session_of_user(w->sessions, sg_le64(inner));
 		r = ridx ? sg_session_get(w->sessions, ridx, &miss) : NULL;
 		if (!r || now >= (uint64_t)r->born + SG_REJECT_AFTER_S)
 			return to_ctl(w, x->m, x->pi, SG_TOCTL_UNDELIVERED, s->index, 0), 0;
@@ -310,7 +348,7 @@ static void emit(struct sg_worker *w, struct pending *x)
 	struct rte_mbuf *m = x->m;
 	const struct sg_session *d = x->s;
 	struct sg_endpoint from;
-	unsigned hl = sg_pkt_udp_headers_len(&d->ep);
+	unsigned hl = x->tpl ? x->tpl->len : sg_pkt_udp_headers_len(&d->ep);
 	unsigned off = (unsigned)(x->payload - rte_pktmbuf_mtod(m, uint8_t *));
 	unsigned pi = port_index(w->cfg, d->dpdk_port);
 
@@ -323,13 +361,12 @@ static void emit(struct sg_worker *w, struct pending *x)
 	if (rte_pktmbuf_pkt_len(m) > hl + x->plen)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - hl - x->plen));
 
-	memcpy(from.mac, w->port_mac[pi], 6);
-	from.family = d->ep.family;
-	from.has_vlan = 0;
-	from.vlan_tci = 0;
-	from.port = w->cfg->udp_port;
-	memcpy(from.addr, d->local_addr, sizeof(from.addr));
-	sg_pkt_write_udp_headers(rte_pktmbuf_mtod(m, uint8_t *), &from, &d->ep, x->plen);
+	if (x->tpl) {
+		sg_pkt_tpl_write(rte_pktmbuf_mtod(m, uint8_t *), x->tpl, x->plen);
+	} else {
+		relay_end(w, d, &from, &pi);
+		sg_pkt_write_udp_headers(rte_pktmbuf_mtod(m, uint8_t *), &from, &d->ep, x->plen);
+	}
 	tx(w, pi, m);
 }
 
@@ -340,24 +377,33 @@ void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, u
 	const uint64_t now = sg_session_now(w->sessions);
 	uint16_t no = 0, ns = 0;
 
+	uint64_t bytes = 0;
+
 	sg_aead_cache_phase(&w->cache);
 	for (uint16_t i = 0; i < n; i++) {
-		w->c.rx_frames++;
-		w->c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		no = (uint16_t)(no + admit(w, pi, pkts[i], now, &ops[no], &x[no]));
 	}
+	w->c.rx_frames += n;
+	w->c.rx_bytes += bytes;
 	if (no == 0)
 		return;
 	sg_aead_open_burst(ops, no);
 
-	/* Same arrays for the seal burst: entry ns <= entry k is never ahead. */
+	/*
+	 * Same arrays for the seal burst, compacted: entry ns <= k never runs
+	 * ahead, and a frame sealed in place keeps its open op's buffers.
+	 */
 	sg_aead_cache_phase(&w->cache);
 	for (uint16_t k = 0; k < no; k++) {
 		if (ops[k].status != SG_OK) {
 			drop(w, x[k].m, SG_DROP_TAG);
 			continue;
 		}
-		x[ns] = x[k];
+		if (ns != k) {
+			x[ns] = x[k];
+			ops[ns] = ops[k];
+		}
 		ns = (uint16_t)(ns + route(w, &x[ns], now, &ops[ns]));
 	}
 	sg_aead_seal_burst(ops, ns);

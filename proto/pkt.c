@@ -82,28 +82,67 @@ enum {
 static const uint8_t ip6_all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
 static const uint8_t mac_all_nodes[SG_ETH_ADDR_LEN] = { 0x33, 0x33, 0, 0, 0, 0x01 };
 
+/* Network byte order on unaligned bytes: one load or store and a byte swap. */
 static inline uint16_t be16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] << 8 | p[1]);
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap16(v);
+#endif
+	return v;
 }
 
 static inline void put_be16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap16(v);
+#endif
+	memcpy(p, &v, 2);
 }
 
 static inline void put_be32(uint8_t *p, uint32_t v)
 {
-	put_be16(p, (uint16_t)(v >> 16));
-	put_be16(p + 2, (uint16_t)v);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	memcpy(p, &v, 4);
 }
 
 /* ---------------------------------------------------------------- checksums */
 
-/* Add n bytes as big-endian 16-bit words (an odd last byte padded with 0). */
+/*
+ * Add n bytes as big-endian 16-bit words (an odd last byte padded with 0).
+ * On little-endian hosts the words are summed 32 bits at a time in native
+ * order, folded, and byte-swapped: the one's complement sum does not depend
+ * on byte order up to that swap (RFC 1071, 2.B), and 2^16 = 1 modulo 0xffff.
+ */
 static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t s = 0;
+	uint32_t w32;
+	uint16_t w16;
+
+	for (; n >= 4; p += 4, n -= 4) {
+		memcpy(&w32, p, 4);
+		s += w32;
+	}
+	if (n >= 2) {
+		memcpy(&w16, p, 2);
+		s += w16;
+		p += 2;
+		n -= 2;
+	}
+	if (n)
+		s += p[0]; /* the low byte of its little-endian word */
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return sum + (uint16_t)(s >> 8 | s << 8);
+#else
 	size_t i;
 
 	for (i = 0; i + 1 < n; i += 2)
@@ -111,6 +150,7 @@ static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
 	if (i < n)
 		sum += (uint64_t)p[i] << 8;
 	return sum;
+#endif
 }
 
 static uint16_t csum_fold(uint64_t sum)
@@ -264,12 +304,47 @@ static int parse_arp(const uint8_t *a, size_t avail, struct sg_pkt *p)
 	return SG_PKT_ARP;
 }
 
+/*
+ * The relay's common case, untagged IPv4 without options carrying a whole
+ * UDP datagram, in one straight line; 0 when the frame is anything else (the
+ * general parser then decides, with the same results for this case).
+ */
+static int parse_ip4_udp_fast(const uint8_t *frame, size_t len, struct sg_pkt *p)
+{
+	const uint8_t *ip = frame + ETH_HLEN, *udp = ip + IP4_HLEN;
+	size_t tot;
+
+	if (len < ETH_HLEN + IP4_HLEN + UDP_HLEN || be16(frame + 12) != ETH_P_IP ||
+	    ip[0] != 0x45 || ip[9] != IP_PROTO_UDP || ip[8] == 0 ||
+	    (be16(ip + 6) & (IP4_MF | IP4_FRAG_OFF)))
+		return 0;
+	tot = be16(ip + 2);
+	if (tot > len - ETH_HLEN || tot < IP4_HLEN + UDP_HLEN ||
+	    be16(udp + 4) != tot - IP4_HLEN)
+		return 0;
+	memcpy(p->dst_mac, frame, SG_ETH_ADDR_LEN);
+	memcpy(p->src.mac, frame + 6, SG_ETH_ADDR_LEN);
+	p->src.family = 4;
+	p->hop_limit = ip[8];
+	memcpy(p->src.addr, ip + 12, 4);
+	memcpy(p->dst_addr, ip + 16, 4);
+	p->l3_off = ETH_HLEN;
+	p->l4_off = ETH_HLEN + IP4_HLEN;
+	p->src.port = be16(udp);
+	p->dst_port = be16(udp + 2);
+	p->payload_off = ETH_HLEN + IP4_HLEN + UDP_HLEN;
+	p->payload_len = (uint16_t)(tot - IP4_HLEN - UDP_HLEN);
+	return SG_PKT_UDP;
+}
+
 int sg_pkt_parse(const uint8_t *frame, size_t len, struct sg_pkt *p)
 {
 	size_t l3;
 	uint16_t type;
 
 	memset(p, 0, sizeof(*p));
+	if (parse_ip4_udp_fast(frame, len, p))
+		return SG_PKT_UDP;
 	if (len < ETH_HLEN)
 		return SG_PKT_E_L2;
 	memcpy(p->dst_mac, frame, SG_ETH_ADDR_LEN);
@@ -344,22 +419,15 @@ unsigned sg_pkt_write_udp_headers(uint8_t *out, const struct sg_endpoint *from,
 		memcpy(ip + 24, to->addr, 16);
 	} else {
 		udp = ip + IP4_HLEN;
-		ip[0] = 0x45;
-		ip[1] = 0;
-		put_be16(ip + 2, (uint16_t)(IP4_HLEN + ulen));
-		put_be16(ip + 4, 0);
-		put_be16(ip + 6, IP4_DF);
-		ip[8] = TTL_OUT;
-		ip[9] = IP_PROTO_UDP;
-		put_be16(ip + 10, 0);
+		put_be32(ip, 0x45000000u | (uint32_t)(IP4_HLEN + ulen));
+		put_be32(ip + 4, IP4_DF);
+		put_be32(ip + 8, (uint32_t)TTL_OUT << 24 | (uint32_t)IP_PROTO_UDP << 16);
 		memcpy(ip + 12, from->addr, 4);
 		memcpy(ip + 16, to->addr, 4);
 		put_be16(ip + 10, csum_fold(csum_add(0, ip, IP4_HLEN)));
 	}
-	put_be16(udp, from->port);
-	put_be16(udp + 2, to->port);
-	put_be16(udp + 4, ulen);
-	put_be16(udp + 6, 0);
+	put_be32(udp, (uint32_t)from->port << 16 | to->port);
+	put_be32(udp + 4, (uint32_t)ulen << 16);
 	if (to->family == 6) {
 		uint64_t sum = csum_ip6_pseudo(ip + 8, ip + 24, ulen, IP_PROTO_UDP);
 		uint16_t c = csum_fold(csum_add(sum, udp, ulen));
@@ -368,6 +436,50 @@ unsigned sg_pkt_write_udp_headers(uint8_t *out, const struct sg_endpoint *from,
 		put_be16(udp + 6, c ? c : 0xffff);
 	}
 	return (unsigned)(udp + UDP_HLEN - out);
+}
+
+void sg_pkt_tpl_init(struct sg_pkt_tpl *t, const struct sg_endpoint *from,
+		     const struct sg_endpoint *to)
+{
+	uint8_t *ip;
+
+	memset(t, 0, sizeof(*t));
+	t->len = (uint8_t)sg_pkt_write_udp_headers(t->hdr, from, to, 0);
+	t->family = to->family == 6 ? 6 : 4;
+	t->ip_off = (uint8_t)(t->len - UDP_HLEN - (t->family == 6 ? IP6_HLEN : IP4_HLEN));
+	ip = t->hdr + t->ip_off;
+	if (t->family == 6) {
+		put_be16(ip + 4, 0);
+		t->sum = csum_ip6_pseudo(ip + 8, ip + 24, 0, IP_PROTO_UDP);
+	} else {
+		put_be16(ip + 2, 0);
+		put_be16(ip + 10, 0);
+		t->sum = csum_add(0, ip, IP4_HLEN);
+	}
+	put_be16(t->hdr + t->len - UDP_HLEN + 4, 0); /* UDP length */
+	put_be16(t->hdr + t->len - UDP_HLEN + 6, 0); /* UDP checksum */
+}
+
+unsigned sg_pkt_tpl_write(uint8_t *out, const struct sg_pkt_tpl *t, uint16_t payload_len)
+{
+	const uint16_t ulen = (uint16_t)(UDP_HLEN + payload_len);
+	uint8_t *ip = out + t->ip_off, *udp = out + t->len - UDP_HLEN;
+
+	memcpy(out, t->hdr, t->len);
+	put_be16(udp + 4, ulen);
+	if (t->family == 6) {
+		uint16_t c;
+
+		put_be16(ip + 4, ulen);
+		c = csum_fold(csum_add(t->sum + ulen, udp, ulen));
+		put_be16(udp + 6, c ? c : 0xffff);
+	} else {
+		const uint16_t tot = (uint16_t)(IP4_HLEN + ulen);
+
+		put_be16(ip + 2, tot);
+		put_be16(ip + 10, csum_fold(t->sum + tot));
+	}
+	return t->len;
 }
 
 /* ----------------------------------------------------------------- answers */

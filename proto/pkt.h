@@ -91,6 +91,32 @@ unsigned sg_pkt_write_udp_headers(uint8_t *out, const struct sg_endpoint *from,
 				  const struct sg_endpoint *to, uint16_t payload_len);
 
 /*
+ * A header template toward one endpoint: the bytes sg_pkt_write_udp_headers()
+ * writes, precomputed once, with the lengths and checksums left to fill in.
+ * For senders that send many datagrams to the same peer (a relay worker to a
+ * session, the generator to the relay).
+ */
+struct sg_pkt_tpl {
+	uint8_t hdr[68];  /* Ethernet (+VLAN) + IPv4/IPv6 + UDP, lengths 0 */
+	uint8_t len;      /* header bytes */
+	uint8_t family;   /* 4 or 6 */
+	uint8_t ip_off;
+	uint8_t pad;
+	uint64_t sum;     /* IPv4: header sum without length and checksum;
+			     IPv6: pseudo-header sum without the length */
+};
+
+void sg_pkt_tpl_init(struct sg_pkt_tpl *t, const struct sg_endpoint *from,
+		     const struct sg_endpoint *to);
+
+/*
+ * Exactly the bytes of sg_pkt_write_udp_headers(out, from, to, payload_len)
+ * for the template's from/to (payload_len payload bytes follow out + len);
+ * returns the header length.
+ */
+unsigned sg_pkt_tpl_write(uint8_t *out, const struct sg_pkt_tpl *t, uint16_t payload_len);
+
+/*
  * Answers, built in place in the received frame (buffer capacity cap >=
  * len; an NDP answer may be longer than the question).  Each returns the
  * new frame length, or 0 when the frame is not a question for us.

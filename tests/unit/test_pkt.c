@@ -602,6 +602,37 @@ static void test_round_trip(void **state)
 	}
 }
 
+/* A template writes exactly what sg_pkt_write_udp_headers writes. */
+static void test_template(void **state)
+{
+	static const uint16_t lens[] = { 0, 1, 7, 64, 1395, 1400 };
+
+	(void)state;
+	for (unsigned fam = 4; fam <= 6; fam += 2) {
+		for (int vlan = 0; vlan <= 1; vlan++) {
+			struct sg_endpoint from, to;
+			struct sg_pkt_tpl t;
+
+			endpoints(&from, &to, fam, vlan);
+			sg_pkt_tpl_init(&t, &from, &to);
+			assert_int_equal(t.len, sg_pkt_udp_headers_len(&to));
+			for (size_t i = 0; i < SG_ARRAY_SIZE(lens); i++) {
+				unsigned hl = t.len;
+				uint8_t *a = heap_buf(hl + lens[i]), *b = heap_buf(hl + lens[i]);
+
+				for (size_t j = 0; j < lens[i]; j++)
+					a[hl + j] = b[hl + j] = (uint8_t)(j * 13 + i);
+				assert_int_equal(sg_pkt_write_udp_headers(a, &from, &to, lens[i]), hl);
+				assert_int_equal(sg_pkt_tpl_write(b, &t, lens[i]), hl);
+				assert_memory_equal(a, b, hl + lens[i]);
+				check_written(b, fam, vlan, lens[i]);
+				free(a);
+				free(b);
+			}
+		}
+	}
+}
+
 /* A UDP checksum that computes to 0 goes out as 0xffff (RFC 8200 8.1). */
 static void test_udp6_zero_checksum(void **state)
 {
@@ -834,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_udp6_zero_checksum),
 		cmocka_unit_test(test_arp_reply),
 		cmocka_unit_test(test_icmp4_echo_reply),
