@@ -41,6 +41,15 @@ t = s["total"]
 print(t["drops"][k] if k in t["drops"] else t[k] if k in t else s["control"][k])' "$1"
 }
 
+# A bad configuration file is refused at start with file:line and a reason.
+printf 'address4 = %s.1\n# comment\nudp_port = 99999\n' "$net" > "$T/bad.conf"
+rc=0
+"$B/dataplane/surge-relay" --config "$T/bad.conf" 2> "$T/bad.err" || rc=$?
+[ "$rc" = 2 ] || fail "bad config: exit $rc"
+grep -qF "$T/bad.conf:3: udp_port: 99999 is out of range 1..65535" "$T/bad.err" ||
+	fail "bad config message: $(cat "$T/bad.err")"
+echo "bad config refused: $(cat "$T/bad.err")"
+
 ip netns add "$ns"
 "$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
 "$B/dataplane/surge-relay" --address4 "$net.1" --address6 "$net6::1" --key-file "$T/relay.key" \
