@@ -201,6 +201,7 @@ static int relay_start(struct relay *r)
 	}
 	r->set.w = r->workers;
 	r->set.n = r->extra ? n + 1 : n;
+	r->set.n_workers = n;
 	r->plane.cfg = &r->cfg;
 	r->plane.sessions = &r->sessions;
 	r->plane.registry = r->registry;

@@ -516,13 +516,15 @@ void sg_worker_stats(void *arg, struct sg_ctl_buf *b, int json)
 		for (size_t k = 0; k < sizeof(c) / sizeof(uint64_t); k++)
 			t[k] += v[k];
 		if (json) {
-			sg_ctl_buf_printf(b, "%s{\"id\": %u, ", i ? ", " : "", i);
+			sg_ctl_buf_printf(b, "%s{\"id\": %u, \"lcore\": \"%s\", ", i ? ", " : "", i,
+					  i < set->n_workers ? "worker" : "control");
 			counters_json(b, &c);
 			sg_ctl_buf_printf(b, "}");
 		} else {
-			sg_ctl_buf_printf(b, "worker %u: rx %llu tx %llu forwarded %llu "
+			sg_ctl_buf_printf(b, "%s %u: rx %llu tx %llu forwarded %llu "
 					     "to_control %llu\n",
-					  i, (unsigned long long)c.rx_frames,
+					  i < set->n_workers ? "worker" : "control lcore, queue", i,
+					  (unsigned long long)c.rx_frames,
 					  (unsigned long long)(c.tx_frames -
 							       c.drops[SG_DROP_TX_FULL]),
 					  (unsigned long long)c.forwarded,

@@ -71,7 +71,9 @@ void sg_worker_stats(void *workers_and_count, struct sg_ctl_buf *b, int json);
 /* What sg_worker_stats expects as its argument. */
 struct sg_worker_set {
 	struct sg_worker *w;
-	unsigned n;
+	unsigned n;         /* contexts, including the control lcore's (below) */
+	unsigned n_workers; /* worker lcores; w[n_workers], if n > n_workers, is the
+			       control lcore polling a PMD's extra RX queue */
 };
 
 #endif /* SG_DATAPLANE_WORKER_H */
