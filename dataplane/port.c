@@ -29,8 +29,13 @@ int sg_port_start(uint16_t port, unsigned n_workers, struct rte_mempool *pool, u
 		snprintf(err, errlen, "port %u: dev_info: %s", port, strerror(-rc));
 		return -1;
 	}
-	/* net_tap refuses unequal queue counts. */
-	*extra_rx = strcmp(info.driver_name, "net_tap") == 0;
+	/*
+	 * net_tap refuses unequal queue counts; net_af_packet spreads received
+	 * frames over all its qpairs sockets (PACKET_FANOUT), the one beside the
+	 * control plane's TX queue included.  Both get the extra RX queue.
+	 */
+	*extra_rx = strcmp(info.driver_name, "net_tap") == 0 ||
+		    strcmp(info.driver_name, "net_af_packet") == 0;
 	n_rx = n_workers + (*extra_rx ? 1 : 0);
 	if (info.max_rx_queues < n_rx || info.max_tx_queues < n_workers + 1) {
 		snprintf(err, errlen, "port %u (%s): needs %u RX and %u TX queues, has %u and %u",

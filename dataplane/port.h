@@ -15,9 +15,10 @@ struct rte_mempool;
 
 /*
  * Configure and start a port.  *extra_rx is set when the PMD insists on as
- * many RX as TX queues (net_tap): RX queue n_workers then exists too, and
- * the control lcore polls it (main.c), since frames the kernel puts there
- * would otherwise never be read.
+ * many RX as TX queues (net_tap) or spreads frames over all its queue pairs
+ * (net_af_packet, qpairs = workers + 1): RX queue n_workers then exists too,
+ * and the control lcore polls it (main.c), since frames the kernel puts
+ * there would otherwise never be read.
  */
 int sg_port_start(uint16_t port, unsigned n_workers, struct rte_mempool *pool, uint8_t mac[6],
 		  int *extra_rx, char *err, size_t errlen);

@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# tap_chat.sh BUILD_ROOT - surge-relay on net_tap, its interface moved into a
-# network namespace made here (198.18.N.0/24); two surge-chat clients in the
+# tap_chat.sh BUILD_ROOT [tap|af_packet] - surge-relay on net_tap (its
+# interface moved into a network namespace made here), or on net_af_packet
+# bound to one end of a veth pair whose other end is in that namespace
+# (198.18.N.0/24, 2001:2:0:N::/64); two surge-chat clients in the
 # namespace sign up and exchange cloud and secret messages both ways; hostile
 # frames are sent and must be dropped under the right reasons while the
 # honest clients keep working; the relay's counters must agree.  No
 # hugepages.  Unique names per run; everything is removed on exit.
 set -euo pipefail
 
-B=${1:?usage: tap_chat.sh BUILD_ROOT}
+B=${1:?usage: tap_chat.sh BUILD_ROOT [tap|af_packet]}
+pmd=${2:-tap}
 HERE=$(cd "$(dirname "$0")" && pwd)
 id=$(( $$ % 200 + 20 ))
 ns=sgtap$$
@@ -27,6 +30,7 @@ cleanup() {
 		kill -KILL "$relay_pid" 2>/dev/null || true
 	fi
 	ip netns del "$ns" 2>/dev/null || true
+	ip link del "${tap}h" 2>/dev/null || true
 	rm -rf "$T" "/var/run/dpdk/sgtap$$"
 }
 trap cleanup EXIT
@@ -51,15 +55,26 @@ grep -qF "$T/bad.conf:3: udp_port: 99999 is out of range 1..65535" "$T/bad.err" 
 echo "bad config refused: $(cat "$T/bad.err")"
 
 ip netns add "$ns"
+case $pmd in
+tap)
+	vdev="net_tap0,iface=$tap" ;;
+af_packet) # the relay reads the host end (${tap}h), the namespace gets $tap
+	ip link add "${tap}h" type veth peer name "$tap"
+	ip link set "$tap" netns "$ns"
+	ip link set "${tap}h" up
+	vdev="net_af_packet0,iface=${tap}h,qpairs=2" ;;
+*)
+	fail "unknown PMD '$pmd' (tap or af_packet)" ;;
+esac
 "$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
 "$B/dataplane/surge-relay" --address4 "$net.1" --address6 "$net6::1" --key-file "$T/relay.key" \
 	--control-socket "$T/relay.sock" -- \
 	--no-huge -m 512 --no-pci --file-prefix "sgtap$$" --lcores 0@0,1@1 \
-	--vdev "net_tap0,iface=$tap" > "$T/relay.log" 2>&1 &
+	--vdev "$vdev" > "$T/relay.log" 2>&1 &
 relay_pid=$!
 for _ in $(seq 300); do grep -q "ready" "$T/relay.log" && break; sleep 0.1; done
 grep -q "ready" "$T/relay.log" || { cat "$T/relay.log"; fail "relay did not start"; }
-ip link set "$tap" netns "$ns"
+[ "$pmd" = tap ] && ip link set "$tap" netns "$ns"
 ip -n "$ns" addr add "$net.2/24" dev "$tap"
 ip -n "$ns" -6 addr add "$net6::2/64" dev "$tap" nodad
 ip -n "$ns" link set "$tap" up
@@ -133,9 +148,13 @@ sleep 0.5
 for r in $reasons; do
 	want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], 0))' \
 		"$T/sent.json" "$r")
+	# net_af_packet's fanout asks the kernel to reassemble fragments
+	# (PACKET_FANOUT_FLAG_DEFRAG); the 3028-byte result exceeds an mbuf and
+	# the PMD never delivers it, so the relay sees no fragment at all.
+	[ "$pmd" = af_packet ] && [ "$r" = ip_fragment ] && want=0
 	got=$(( $(counter "$r") - ${before[$r]} ))
 	[ "$got" = "$want" ] || fail "drop $r: counted $got, sent $want"
-	echo "hostile: $r sent $want, dropped $got"
+	echo "hostile: $r expected $want, dropped $got"
 done
 [ "$(counter forwarded)" = "$fwd" ] || fail "a hostile frame was forwarded"
 [ "$(mbufs)" = "$mbufs_before" ] || fail "mbufs in use: $mbufs_before before the attack, $(mbufs) after"
