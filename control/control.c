@@ -34,6 +34,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_SIGNUPS] = "signups",
 	[SG_PC_HS_MAC1] = "handshake_mac1",
 	[SG_PC_HS_NOISE] = "handshake_noise",
+	[SG_PC_HS_VERSION] = "handshake_version",
 	[SG_PC_HS_TIMESTAMP] = "handshake_timestamp",
 	[SG_PC_HS_SUITE] = "handshake_suite",
 	[SG_PC_HS_FULL] = "handshake_full",
@@ -43,6 +44,8 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_REPLIES] = "relay_replies",
 	[SG_PC_LOOKUPS] = "key_lookups",
 	[SG_PC_ACKS] = "delivery_acks",
+	[SG_PC_STALE_SESSION] = "control_stale_session",
+	[SG_PC_BAD_CLOSE] = "control_malformed",
 	[SG_PC_TX_FAILED] = "control_tx_failed",
 	[SG_PC_NO_MBUF] = "control_no_mbuf",
 };
@@ -173,6 +176,7 @@ static void dispatch(struct sg_plane *p, struct rte_mbuf *m)
 	/* The sender's session may have gone since the worker saw it. */
 	s = sg_session_get(p->sessions, t->session, &miss);
 	if (!s) {
+		p->counters[SG_PC_STALE_SESSION]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -194,15 +198,33 @@ static void dispatch(struct sg_plane *p, struct rte_mbuf *m)
 	case SG_TOCTL_TOO_LARGE:
 		reply(p, s, m, SG_REPLY_TOO_LARGE, t->detail);
 		break;
-	case SG_TOCTL_CLOSE:
-		sg_session_retire(p->sessions, s);
-		p->counters[SG_PC_CLOSED]++;
+	case SG_TOCTL_CLOSE: {
+		uint16_t plen, reason;
+		const uint8_t *in = plaintext(m, t, &plen);
+
+		if (sg_close_decode(&reason, in) != SG_OK) {
+			p->counters[SG_PC_BAD_CLOSE]++;
+		} else {
+			sg_session_retire(p->sessions, s);
+			p->counters[SG_PC_CLOSED]++;
+		}
 		rte_pktmbuf_free(m);
 		break;
-	case SG_TOCTL_ACK:
-		p->counters[SG_PC_ACKS]++;
+	}
+	case SG_TOCTL_ACK: {
+		struct sg_ack_entry e[SG_ACK_MAX_ENTRIES];
+		uint16_t plen;
+		unsigned n;
+		const uint8_t *in = plaintext(m, t, &plen);
+
+		/* No mailbox yet: a valid acknowledgement is counted, nothing more. */
+		if (sg_ack_decode(e, SG_ACK_MAX_ENTRIES, &n, in, plen) != SG_OK)
+			p->counters[SG_PC_BAD_CLOSE]++;
+		else
+			p->counters[SG_PC_ACKS]++;
 		rte_pktmbuf_free(m);
 		break;
+	}
 	case SG_TOCTL_LOOKUP:
 		lookup(p, s, m);
 		break;

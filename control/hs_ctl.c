@@ -55,7 +55,7 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	uint8_t client_pub[SG_KEY_LEN], src[18], resp[SG_RESP_LEN], local[16];
 	uint32_t index, prev;
 	uint16_t port = t->port;
-	int created = 0;
+	int created = 0, rc;
 	uint8_t suite;
 
 	size_t srclen = cookie_source(&t->pkt.src, src);
@@ -65,9 +65,9 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 		refuse(p, m, &hs, SG_PC_HS_MAC1);
 		return;
 	}
-	if (sg_hs_initiation_consume(&hs, p->key, msg, t->pkt.payload_len, &ip, client_pub) !=
-	    SG_OK) {
-		refuse(p, m, &hs, SG_PC_HS_NOISE);
+	rc = sg_hs_initiation_consume(&hs, p->key, msg, t->pkt.payload_len, &ip, client_pub);
+	if (rc != SG_OK) {
+		refuse(p, m, &hs, rc == SG_E_VERSION ? SG_PC_HS_VERSION : SG_PC_HS_NOISE);
 		return;
 	}
 	suite = sg_hs_choose_suite(&ip, sg_crypto_have_aes256gcm());
@@ -75,18 +75,21 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 		refuse(p, m, &hs, SG_PC_HS_SUITE);
 		return;
 	}
+	/* A slot first: a sign-up is registered only when its response can go out. */
+	s = sg_session_alloc(p->sessions, &index);
+	if (!s) {
+		refuse(p, m, &hs, SG_PC_HS_FULL);
+		return;
+	}
 	u = sg_registry_get_or_add(p->registry, client_pub, (uint64_t)time(NULL), &created);
 	if (!u) {
+		sg_session_cancel(p->sessions, s, index);
 		refuse(p, m, &hs, SG_PC_HS_FULL);
 		return;
 	}
 	if (sg_registry_accept_timestamp(u, ip.timestamp) != SG_OK) {
+		sg_session_cancel(p->sessions, s, index);
 		refuse(p, m, &hs, SG_PC_HS_TIMESTAMP);
-		return;
-	}
-	s = sg_session_alloc(p->sessions, &index);
-	if (!s) {
-		refuse(p, m, &hs, SG_PC_HS_FULL);
 		return;
 	}
 

@@ -45,6 +45,7 @@ struct sg_toctl {
 	uint32_t detail;     /* e.g. the largest body for TOO_LARGE */
 	uint16_t port;       /* DPDK port it arrived on */
 	uint8_t kind;        /* enum sg_toctl_kind */
+	uint8_t tx_kind;     /* worker: which sent-counter a transmitted frame is under */
 };
 
 enum sg_plane_counter {
@@ -52,6 +53,7 @@ enum sg_plane_counter {
 	SG_PC_SIGNUPS,
 	SG_PC_HS_MAC1,         /* dropped: bad mac1 */
 	SG_PC_HS_NOISE,        /* dropped: Noise or payload failed */
+	SG_PC_HS_VERSION,      /* dropped: protocol version not spoken here */
 	SG_PC_HS_TIMESTAMP,    /* dropped: replayed initiation */
 	SG_PC_HS_SUITE,        /* dropped: no common suite */
 	SG_PC_HS_FULL,         /* dropped: session table or registry full */
@@ -61,6 +63,8 @@ enum sg_plane_counter {
 	SG_PC_REPLIES,         /* RELAY_REPLY sent */
 	SG_PC_LOOKUPS,         /* KEY_INFO sent */
 	SG_PC_ACKS,            /* DELIVERY_ACK received (no mailbox yet) */
+	SG_PC_STALE_SESSION,   /* handed over for a session gone meanwhile: dropped */
+	SG_PC_BAD_CLOSE,       /* CLOSE or DELIVERY_ACK with a malformed plaintext */
 	SG_PC_TX_FAILED,       /* control TX queue full, mbuf dropped */
 	SG_PC_NO_MBUF,
 	SG_PC_MAX,

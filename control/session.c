@@ -69,9 +69,14 @@ int sg_session_table_init(struct sg_session_table *t, uint32_t max_sessions,
 		sg_session_table_fini(t);
 		return -1;
 	}
+	/*
+	 * Generations start at random values, so live indexes are not the
+	 * predictable 1, 2, 3 ... of a fresh relay (an off-path sender would
+	 * otherwise hit live sessions and make workers spend an AEAD open).
+	 */
 	for (uint32_t s = 1; s < n; s++) {
 		t->free_slots[s - 1] = s;
-		t->gen[s] = 1;
+		t->gen[s] = sg_random_uniform(gen_mask(t) + 1);
 		rte_spinlock_init(&t->slots[s].replay_lock);
 	}
 	t->free_head = 0;

@@ -41,7 +41,7 @@ static inline uint32_t slot_of(uint64_t tag, uint32_t mask)
 
 const struct sg_aead_ctx *sg_aead_cache_get(struct sg_aead_cache *c, uint64_t key_id,
 					    unsigned dir, uint8_t suite,
-					    const uint8_t key[SG_KEY_LEN])
+					    const uint8_t key[SG_KEY_LEN], uint32_t owner)
 {
 	const uint64_t tag = key_id << 1 | (dir & 1);
 	struct sg_aead_cache_entry *e = &c->e[slot_of(tag, c->mask)];
@@ -67,6 +67,22 @@ const struct sg_aead_ctx *sg_aead_cache_get(struct sg_aead_cache *c, uint64_t ke
 	if (sg_aead_ctx_init(&e->ctx, suite, key) != 0)
 		return NULL;
 	e->tag = tag;
+	e->owner = owner;
 	e->phase = c->phase;
 	return &e->ctx;
+}
+
+void sg_aead_cache_sweep(struct sg_aead_cache *c, unsigned n, int (*is_live)(void *, uint32_t),
+			 void *arg)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct sg_aead_cache_entry *e = &c->e[c->sweep++ & c->mask];
+
+		if (e->tag != 0 && !is_live(arg, e->owner)) {
+			sg_aead_ctx_wipe(&e->ctx);
+			e->tag = 0;
+			e->tpl_ok = 0;
+			c->swept++;
+		}
+	}
 }

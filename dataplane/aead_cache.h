@@ -16,7 +16,13 @@
 #include <stdint.h>
 
 #include "crypto/aead.h"
+#include "crypto/crypto.h"
 #include "proto/pkt.h"
+
+static inline void sg_aead_ctx_wipe_n(struct sg_aead_ctx *ctx, unsigned n)
+{
+	sg_wipe(ctx, sizeof(*ctx) * n);
+}
 
 enum { SG_AEAD_DIR_RECV = 0, SG_AEAD_DIR_SEND = 1, SG_AEAD_CACHE_SPARES = 64 };
 
@@ -25,6 +31,7 @@ struct sg_aead_cache_entry {
 	uint64_t tag;   /* key_id << 1 | dir; 0 = empty (key ids start at 1) */
 	uint32_t phase; /* phase in which the entry was last handed out */
 	uint32_t tpl_ok; /* tpl built for this tag (send direction) */
+	uint32_t owner;  /* session index the key belongs to (for sweeping) */
 	struct sg_pkt_tpl tpl; /* frame headers toward the key's session */
 };
 
@@ -33,7 +40,8 @@ struct sg_aead_cache {
 	uint32_t mask;
 	uint32_t phase;
 	uint32_t n_spare;
-	uint64_t hits, misses, collisions;
+	uint32_t sweep;  /* next entry sg_aead_cache_sweep() looks at */
+	uint64_t hits, misses, collisions, swept;
 	struct sg_aead_ctx spare[SG_AEAD_CACHE_SPARES];
 };
 
@@ -45,8 +53,19 @@ void sg_aead_cache_fini(struct sg_aead_cache *c);
 static inline void sg_aead_cache_phase(struct sg_aead_cache *c)
 {
 	c->phase++;
-	c->n_spare = 0;
+	if (c->n_spare) { /* spare contexts of the last phase: wipe their keys */
+		sg_aead_ctx_wipe_n(c->spare, c->n_spare);
+		c->n_spare = 0;
+	}
 }
+
+/*
+ * Wipe the entries, among the next n, whose session is gone (is_live(arg,
+ * owner) false): a closed or expired session's keys do not outlive it in a
+ * worker's cache.  Call between bursts.
+ */
+void sg_aead_cache_sweep(struct sg_aead_cache *c, unsigned n, int (*is_live)(void *, uint32_t),
+			 void *arg);
 
 /*
  * The cache entry that holds ctx, or NULL for a spare context: its tpl slot
@@ -63,9 +82,12 @@ static inline struct sg_aead_cache_entry *sg_aead_cache_entry_of(struct sg_aead_
 	return (struct sg_aead_cache_entry *)(uintptr_t)e;
 }
 
-/* The context for (key_id, dir), built from key on a miss; NULL if out of spares. */
+/*
+ * The context for (key_id, dir) of session `owner`, built from key on a
+ * miss; NULL if out of spares.
+ */
 const struct sg_aead_ctx *sg_aead_cache_get(struct sg_aead_cache *c, uint64_t key_id,
 					    unsigned dir, uint8_t suite,
-					    const uint8_t key[SG_KEY_LEN]);
+					    const uint8_t key[SG_KEY_LEN], uint32_t owner);
 
 #endif /* SG_DATAPLANE_AEAD_CACHE_H */

@@ -129,6 +129,7 @@ struct relay {
 	struct sg_plane plane;
 	unsigned ports_started;
 	struct sg_worker *extra;   /* polled by the control lcore (dataplane/port.h) */
+	int plane_ok;              /* sg_plane_init succeeded */
 };
 
 static int fail(const char *what, const char *why)
@@ -140,12 +141,25 @@ static int fail(const char *what, const char *why)
 static int relay_start(struct relay *r)
 {
 	char err[512];
-	unsigned n = r->cfg.workers, lcore, i = 0;
+	unsigned n = r->cfg.workers, lcore, i = 0, need;
 	int socket = (int)rte_socket_id();
 
 	if (rte_lcore_count() < n + 1)
 		return fail("lcores", "need one main lcore and one lcore per worker "
 				      "(EAL --lcores, e.g. --lcores 0@0,1@1 for one worker)");
+	/*
+	 * Enough mbufs for every descriptor ring (RX and TX queues of every
+	 * port), every control ring, the per-lcore caches and the TX buffers, so
+	 * the pool cannot run dry while frames sit in queues (a stalled RX ring
+	 * never refills).  The configured figure is the floor.
+	 */
+	need = r->cfg.n_ports * ((n + 1) * 1024u + (n + 1) * 1024u + (n + 1) * 64u) +
+	       (n + 1) * 1024u + (n + 1) * 384u + 1024u;
+	if (need > r->cfg.mbufs) {
+		printf("surge-relay: mbufs %u raised to %u (rings, queues and caches need them)\n",
+		       r->cfg.mbufs, need);
+		r->cfg.mbufs = need;
+	}
 	r->pool = rte_pktmbuf_pool_create("sg_mbufs", r->cfg.mbufs, 256,
 					  RTE_ALIGN(sizeof(struct sg_toctl), RTE_MBUF_PRIV_ALIGN),
 					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
@@ -214,6 +228,7 @@ static int relay_start(struct relay *r)
 	r->plane.worker_stats_arg = &r->set;
 	if (sg_plane_init(&r->plane, err, sizeof(err)) != 0)
 		return fail("control plane", err);
+	r->plane_ok = 1;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (i == n)
@@ -231,7 +246,7 @@ static void relay_stop(struct relay *r)
 
 	stop_flag = 1;
 	rte_eal_mp_wait_lcore();
-	if (r->workers && r->sessions.slots) {
+	if (r->plane_ok) {
 		sg_plane_stats(&r->plane, &b, 0);
 		if (b.data)
 			fputs(b.data, stdout);

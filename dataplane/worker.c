@@ -86,11 +86,53 @@ static inline unsigned port_index(const struct sg_config *c, uint16_t port)
 	return 0;
 }
 
-static inline void tx(struct sg_worker *w, unsigned pi, struct rte_mbuf *m)
+/* What a transmitted frame is counted as; undone if the TX queue refuses it. */
+enum tx_kind { TXK_FORWARDED, TXK_KEEPALIVE, TXK_ARP, TXK_ICMP, TXK_NDP };
+
+static inline uint64_t *tx_counter(struct sg_worker *w, unsigned kind)
 {
+	switch (kind) {
+	case TXK_FORWARDED:
+		return &w->c.forwarded;
+	case TXK_KEEPALIVE:
+		return &w->c.keepalives;
+	case TXK_ARP:
+		return &w->c.arp;
+	case TXK_ICMP:
+		return &w->c.icmp;
+	default:
+		return &w->c.ndp;
+	}
+}
+
+static inline void tx(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, unsigned kind)
+{
+	struct sg_toctl *t = rte_mbuf_to_priv(m);
+
+	t->tx_kind = (uint8_t)kind;
+	(*tx_counter(w, kind))++;
 	w->c.tx_frames++;
 	w->c.tx_bytes += rte_pktmbuf_pkt_len(m);
 	rte_eth_tx_buffer(w->cfg->ports[pi], (uint16_t)w->id, w->txb[pi], m);
+}
+
+/*
+ * The TX queue refused frames: each was counted as sent under its kind;
+ * move it to the tx_full drop so every frame stays counted exactly once.
+ */
+static void tx_refused(struct rte_mbuf **pkts, uint16_t unsent, void *arg)
+{
+	struct sg_worker *w = arg;
+
+	for (uint16_t i = 0; i < unsent; i++) {
+		const struct sg_toctl *t = rte_mbuf_to_priv(pkts[i]);
+
+		(*tx_counter(w, t->tx_kind))--;
+		w->c.tx_frames--;
+		w->c.tx_bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+		w->c.drops[SG_DROP_TX_FULL]++;
+		rte_pktmbuf_free(pkts[i]);
+	}
 }
 
 static void to_ctl(struct sg_worker *w, struct rte_mbuf *m, unsigned pi, uint8_t kind,
@@ -111,7 +153,7 @@ static void to_ctl(struct sg_worker *w, struct rte_mbuf *m, unsigned pi, uint8_t
 
 /* An answer built in place (ARP, ICMP, NDP): set the length and send it back. */
 static void answer(struct sg_worker *w, struct rte_mbuf *m, unsigned pi, size_t len,
-		   unsigned reason, uint64_t *counter)
+		   unsigned reason, unsigned kind)
 {
 	if (len == 0) {
 		drop(w, m, reason);
@@ -119,8 +161,7 @@ static void answer(struct sg_worker *w, struct rte_mbuf *m, unsigned pi, size_t 
 	}
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
-	(*counter)++;
-	tx(w, pi, m);
+	tx(w, pi, m, kind);
 }
 
 /*
@@ -133,6 +174,9 @@ static int replay_recheck(struct sg_session *s, uint64_t counter)
 {
 	int rc;
 
+	/* The window only moves up: "too old" cannot become acceptable. */
+	if (sg_replay_too_old(s->replay.next, SG_REPLAY_NBLOCKS(&s->replay), counter))
+		return 0;
 	rte_spinlock_lock(&s->replay_lock);
 	rc = sg_replay_window_check(&s->replay, counter);
 	rte_spinlock_unlock(&s->replay_lock);
@@ -157,7 +201,7 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 	uint8_t *payload;
 	uint32_t index;
 	uint64_t counter;
-	int rc, miss = 0;
+	int rc, rp, miss = 0;
 
 	if (m->nb_segs != 1)
 		return drop(w, m, SG_DROP_L2), 0;
@@ -169,7 +213,7 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 	case SG_PKT_ARP:
 		if (!addr)
 			return drop(w, m, SG_DROP_ARP), 0;
-		answer(w, m, pi, sg_pkt_arp_reply(data, len, pk, mac, addr), SG_DROP_ARP, &w->c.arp);
+		answer(w, m, pi, sg_pkt_arp_reply(data, len, pk, mac, addr), SG_DROP_ARP, TXK_ARP);
 		return 0;
 	case SG_PKT_ICMP4_ECHO:
 	case SG_PKT_ICMP6_ECHO:
@@ -178,14 +222,14 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 		answer(w, m, pi,
 		       rc == SG_PKT_ICMP4_ECHO ? sg_pkt_icmp4_echo_reply(data, len, pk, mac) :
 						 sg_pkt_icmp6_echo_reply(data, len, pk, mac),
-		       SG_DROP_ICMP, &w->c.icmp);
+		       SG_DROP_ICMP, TXK_ICMP);
 		return 0;
 	case SG_PKT_NDP_NS:
 		if (!addr)
 			return drop(w, m, SG_DROP_ICMP), 0;
 		answer(w, m, pi,
 		       sg_pkt_ndp_advert(data, len, len + rte_pktmbuf_tailroom(m), pk, mac, addr),
-		       SG_DROP_ICMP, &w->c.ndp);
+		       SG_DROP_ICMP, TXK_NDP);
 		return 0;
 	default:
 		break;
@@ -215,9 +259,11 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 		return drop(w, m, SG_DROP_KEY_PHASE), 0;
 	if (now >= (uint64_t)s->born + SG_REJECT_AFTER_S)
 		return drop(w, m, SG_DROP_KEY_EXPIRED), 0;
-	if (sg_replay_window_check(&s->replay, counter) != SG_OK && !replay_recheck(s, counter))
+	rp = sg_replay_window_check(&s->replay, counter);
+	if (rp == SG_E_COUNTER || (rp != SG_OK && !replay_recheck(s, counter)))
 		return drop(w, m, SG_DROP_REPLAY), 0;
-	ctx = sg_aead_cache_get(&w->cache, s->key_id, SG_AEAD_DIR_RECV, s->suite, s->recv_key);
+	ctx = sg_aead_cache_get(&w->cache, s->key_id, SG_AEAD_DIR_RECV, s->suite, s->recv_key,
+				index);
 	if (!ctx)
 		return drop(w, m, SG_DROP_TAG), 0;
 
@@ -276,7 +322,8 @@ static int prepare_seal(struct sg_worker *w, struct pending *x, struct sg_sessio
 	const struct sg_aead_ctx *ctx;
 	uint64_t counter = __atomic_fetch_add(&d->send_counter, 1, __ATOMIC_RELAXED);
 
-	ctx = sg_aead_cache_get(&w->cache, d->key_id, SG_AEAD_DIR_SEND, d->suite, d->send_key);
+	ctx = sg_aead_cache_get(&w->cache, d->key_id, SG_AEAD_DIR_SEND, d->suite, d->send_key,
+				d->index);
 	if (!ctx)
 		return 0;
 	x->payload[SG_HDR_OFF_FLAGS] = 0;
@@ -322,14 +369,14 @@ static int route(struct sg_worker *w, struct pending *x, uint64_t now, struct sg
 		/* The recipient's view: who sent it; mailbox flags are the relay's own. */
 		sg_put_le64(inner, s->user_id);
 		inner[21] = 0;
+		if (sg_le32(inner + 16) > SG_TTL_MAX_S)
+			sg_put_le32(inner + 16, SG_TTL_MAX_S);
 		if (!prepare_seal(w, x, r, sop))
 			return drop(w, x->m, SG_DROP_TAG), 0;
-		w->c.forwarded++;
 		return 1;
 	case SG_MSG_KEEPALIVE:
 		if (!prepare_seal(w, x, s, sop))
 			return drop(w, x->m, SG_DROP_TAG), 0;
-		w->c.keepalives++;
 		return 1;
 	case SG_MSG_CLOSE:
 		return to_ctl(w, x->m, x->pi, SG_TOCTL_CLOSE, s->index, 0), 0;
@@ -367,7 +414,7 @@ static void emit(struct sg_worker *w, struct pending *x)
 		relay_end(w, d, &from, &pi);
 		sg_pkt_write_udp_headers(rte_pktmbuf_mtod(m, uint8_t *), &from, &d->ep, x->plen);
 	}
-	tx(w, pi, m);
+	tx(w, pi, m, x->type == SG_MSG_DATA ? TXK_FORWARDED : TXK_KEEPALIVE);
 }
 
 void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, uint16_t n)
@@ -422,19 +469,28 @@ int sg_worker_init(struct sg_worker *w, int socket)
 						socket);
 		if (!w->txb[pi] || rte_eth_tx_buffer_init(w->txb[pi], w->cfg->burst) != 0)
 			return -1;
-		rte_eth_tx_buffer_set_err_callback(w->txb[pi], rte_eth_tx_buffer_count_callback,
-						   &w->c.drops[SG_DROP_TX_FULL]);
+		rte_eth_tx_buffer_set_err_callback(w->txb[pi], tx_refused, w);
 	}
 	return sg_aead_cache_init(&w->cache, 1024, socket);
 }
 
 void sg_worker_fini(struct sg_worker *w)
 {
+	if (!w->cfg)
+		return; /* never initialised (start-up failed before it) */
 	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++) {
 		rte_free(w->txb[pi]);
 		w->txb[pi] = NULL;
 	}
 	sg_aead_cache_fini(&w->cache);
+}
+
+/* For the cache sweep: is the session an entry belongs to still live? */
+static int session_live(void *arg, uint32_t index)
+{
+	int miss;
+
+	return sg_session_get(arg, index, &miss) != NULL;
 }
 
 unsigned sg_worker_poll(struct sg_worker *w)
@@ -455,6 +511,8 @@ unsigned sg_worker_poll(struct sg_worker *w)
 	}
 	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++)
 		rte_eth_tx_buffer_flush(w->cfg->ports[pi], (uint16_t)w->id, w->txb[pi]);
+	/* 4 entries a round: a gone session's keys leave the cache within ~256 rounds. */
+	sg_aead_cache_sweep(&w->cache, 4, session_live, w->sessions);
 	rte_rcu_qsbr_quiescent(w->sessions->qsbr, w->id);
 	return got;
 }
@@ -480,7 +538,7 @@ static void counters_json(struct sg_ctl_buf *b, const struct sg_worker_counters 
 			     "\"to_control\": %llu, \"arp\": %llu, \"icmp\": %llu, \"ndp\": %llu, "
 			     "\"drops\": {",
 			  (unsigned long long)c->rx_frames, (unsigned long long)c->rx_bytes,
-			  (unsigned long long)(c->tx_frames - c->drops[SG_DROP_TX_FULL]),
+			  (unsigned long long)c->tx_frames,
 			  (unsigned long long)c->tx_bytes, (unsigned long long)c->forwarded,
 			  (unsigned long long)c->keepalives, (unsigned long long)c->to_control,
 			  (unsigned long long)c->arp, (unsigned long long)c->icmp,
@@ -525,8 +583,7 @@ void sg_worker_stats(void *arg, struct sg_ctl_buf *b, int json)
 					     "to_control %llu\n",
 					  i < set->n_workers ? "worker" : "control lcore, queue", i,
 					  (unsigned long long)c.rx_frames,
-					  (unsigned long long)(c.tx_frames -
-							       c.drops[SG_DROP_TX_FULL]),
+					  (unsigned long long)c.tx_frames,
 					  (unsigned long long)c.forwarded,
 					  (unsigned long long)c.to_control);
 		}
