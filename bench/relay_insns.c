@@ -240,6 +240,7 @@ static void setup_relay(struct bench *b)
 	b->w->cfg = &b->cfg;
 	b->w->sessions = &b->sessions;
 	b->w->to_ctl = b->to_ctl;
+	b->w->to_hs = b->to_ctl; /* no handshakes reach the worker here */
 	b->w->pool = b->pool;
 	b->w->rx_ports = 1;
 	memcpy(b->w->port_mac[0], b->port_mac, 6);

@@ -27,7 +27,13 @@
 #include "proto/transport_msg.h"
 #include "registry.h"
 
-enum { CTL_BURST = 32, CTL_REQUESTS = 4, EXPIRY_SCAN = 256 };
+enum {
+	CTL_BURST = 32,     /* frames dequeued at a time */
+	CTL_SESSION_MAX = 8 * CTL_BURST, /* session-bound frames per ring per round */
+	CTL_HS_BURST = 8,   /* handshakes per ring per round (~1 ms of X25519 each batch) */
+	CTL_REQUESTS = 4,
+	EXPIRY_SCAN = 256,
+};
 
 static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_HANDSHAKES] = "handshakes",
@@ -340,12 +346,27 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	unsigned work = 0;
 
 	__atomic_store_n(&p->sessions->now, now, __ATOMIC_RELAXED);
+	/* Established sessions first, up to CTL_SESSION_MAX a ring. */
 	for (unsigned w = 0; w < p->n_rings; w++) {
-		unsigned n = rte_ring_dequeue_burst(p->rings[w], (void **)ms, CTL_BURST, NULL);
+		unsigned got = 0, n;
+
+		do {
+			n = rte_ring_dequeue_burst(p->rings[w], (void **)ms, CTL_BURST, NULL);
+			for (unsigned i = 0; i < n; i++)
+				dispatch(p, ms[i]);
+			got += n;
+		} while (n == CTL_BURST && got < CTL_SESSION_MAX);
+		work += got;
+	}
+	/* Then a bounded share of handshakes, the extra RX queue polled between. */
+	for (unsigned w = 0; w < p->n_rings; w++) {
+		unsigned n = rte_ring_dequeue_burst(p->hs_rings[w], (void **)ms, CTL_HS_BURST, NULL);
 
 		for (unsigned i = 0; i < n; i++)
 			dispatch(p, ms[i]);
 		work += n;
+		if (n && p->between)
+			work += p->between(p->between_arg);
 	}
 	if (p->ctl)
 		work += (unsigned)sg_ctl_server_poll(p->ctl, handle, p, CTL_REQUESTS);

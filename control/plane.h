@@ -79,8 +79,17 @@ struct sg_plane {
 	struct sg_registry *registry;
 	const struct sg_keypair *key;         /* in secure memory */
 	struct sg_ctl_server *ctl;
-	struct rte_ring **rings;              /* one per worker (+1, see dataplane/port.h) */
+	struct rte_ring **rings;              /* session-bound frames, one per worker (+1,
+						 see dataplane/port.h) */
+	struct rte_ring **hs_rings;           /* handshake initiations, likewise */
 	unsigned n_rings;
+	/*
+	 * Called between batches of handshakes: the control lcore also polls a
+	 * PMD's extra RX queue (dataplane/main.c), which must not wait for a
+	 * whole round of X25519 work.  NULL when there is none.
+	 */
+	unsigned (*between)(void *arg);
+	void *between_arg;
 	unsigned n_workers;                   /* also the control TX queue number */
 	struct rte_mempool *pool;
 	uint8_t port_mac[SG_CFG_MAX_PORTS][6];
@@ -99,7 +108,13 @@ const char *sg_plane_counter_name(unsigned c);
 /* Set up (socket, cookie checker).  0, or -1 with err. */
 int sg_plane_init(struct sg_plane *p, char *err, size_t errlen);
 
-/* One round: rings, operator socket, expiry, reclamation.  Returns work done. */
+/*
+ * One round, in priority order: all session-bound frames waiting (replies,
+ * lookups, closes of established sessions), then at most CTL_HS_BURST
+ * handshakes per worker, then the operator socket, expiry and reclamation.
+ * A flood of initiations can delay sign-ups and log-ins but never the
+ * established sessions' traffic.  Returns work done.
+ */
 unsigned sg_plane_poll(struct sg_plane *p);
 
 void sg_plane_fini(struct sg_plane *p);

@@ -123,7 +123,8 @@ struct relay {
 	struct rte_mempool *pool;
 	struct sg_session_table sessions;
 	struct sg_registry *registry;
-	struct rte_ring *rings[SG_CFG_MAX_WORKERS + 1];
+	struct rte_ring *rings[SG_CFG_MAX_WORKERS + 1];    /* session-bound, per worker */
+	struct rte_ring *hs_rings[SG_CFG_MAX_WORKERS + 1]; /* handshakes, per worker */
 	struct sg_worker *workers;
 	struct sg_worker_set set;
 	struct sg_plane plane;
@@ -131,6 +132,12 @@ struct relay {
 	struct sg_worker *extra;   /* polled by the control lcore (dataplane/port.h) */
 	int plane_ok;              /* sg_plane_init succeeded */
 };
+
+/* The control lcore's turn on a PMD's extra RX queue (between handshakes too). */
+static unsigned poll_extra(void *arg)
+{
+	return sg_worker_poll(arg);
+}
 
 static int fail(const char *what, const char *why)
 {
@@ -154,7 +161,7 @@ static int relay_start(struct relay *r)
 	 * never refills).  The configured figure is the floor.
 	 */
 	need = r->cfg.n_ports * ((n + 1) * 1024u + (n + 1) * 1024u + (n + 1) * 64u) +
-	       (n + 1) * 1024u + (n + 1) * 384u + 1024u;
+	       2 * (n + 1) * 1024u + (n + 1) * 384u + 1024u;
 	if (need > r->cfg.mbufs) {
 		printf("surge-relay: mbufs %u raised to %u (rings, queues and caches need them)\n",
 		       r->cfg.mbufs, need);
@@ -180,7 +187,9 @@ static int relay_start(struct relay *r)
 
 		snprintf(name, sizeof(name), "sg_toctl_%u", w);
 		r->rings[w] = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (!r->rings[w])
+		snprintf(name, sizeof(name), "sg_tohs_%u", w);
+		r->hs_rings[w] = rte_ring_create(name, 1024, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!r->rings[w] || !r->hs_rings[w])
 			return fail("ring", rte_strerror(rte_errno));
 	}
 	for (unsigned p = 0; p < r->cfg.n_ports; p++) {
@@ -202,6 +211,7 @@ static int relay_start(struct relay *r)
 		wk->cfg = &r->cfg;
 		wk->sessions = &r->sessions;
 		wk->to_ctl = r->rings[w];
+		wk->to_hs = r->hs_rings[w];
 		wk->pool = r->pool;
 		wk->stop = &stop_flag;
 		memcpy(wk->port_mac, r->plane.port_mac, sizeof(wk->port_mac));
@@ -221,7 +231,10 @@ static int relay_start(struct relay *r)
 	r->plane.registry = r->registry;
 	r->plane.key = r->key;
 	r->plane.rings = r->rings;
+	r->plane.hs_rings = r->hs_rings;
 	r->plane.n_rings = r->extra ? n + 1 : n;
+	r->plane.between = r->extra ? poll_extra : NULL;
+	r->plane.between_arg = r->extra;
 	r->plane.n_workers = n;
 	r->plane.pool = r->pool;
 	r->plane.worker_stats = sg_worker_stats;
@@ -264,7 +277,10 @@ static void relay_stop(struct relay *r)
 			sg_worker_fini(&r->workers[w]);
 	rte_free(r->workers);
 	for (unsigned w = 0; w <= r->cfg.workers; w++)
+	{
 		rte_ring_free(r->rings[w]);
+		rte_ring_free(r->hs_rings[w]);
+	}
 	if (r->registry)
 		sg_registry_free(r->registry);
 	if (r->sessions.slots)

@@ -144,7 +144,7 @@ static void to_ctl(struct sg_worker *w, struct rte_mbuf *m, unsigned pi, uint8_t
 	t->session = session;
 	t->detail = detail;
 	t->port = w->cfg->ports[pi];
-	if (rte_ring_sp_enqueue(w->to_ctl, m) != 0) {
+	if (rte_ring_sp_enqueue(kind == SG_TOCTL_HANDSHAKE ? w->to_hs : w->to_ctl, m) != 0) {
 		drop(w, m, SG_DROP_CTL_RING_FULL);
 		return;
 	}

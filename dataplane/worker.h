@@ -35,7 +35,8 @@ struct sg_worker {
 	unsigned id;                      /* queue id and RCU reader id */
 	const struct sg_config *cfg;
 	struct sg_session_table *sessions;
-	struct rte_ring *to_ctl;
+	struct rte_ring *to_ctl;          /* session-bound frames for the control plane */
+	struct rte_ring *to_hs;           /* handshake initiations (lower priority) */
 	struct rte_mempool *pool;
 	uint8_t port_mac[SG_CFG_MAX_PORTS][6];
 	struct rte_eth_dev_tx_buffer *txb[SG_CFG_MAX_PORTS];
