@@ -17,10 +17,10 @@
  *   value when the '#' follows a blank.  A '#' inside a word stays.
  */
 #include "control/config.h"
+#include "control/err.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,20 +69,6 @@ static const struct cfg_key cfg_keys[] = {
 
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 void sg_config_defaults(struct sg_config *c)
 {
@@ -143,9 +129,9 @@ static int set_uint(struct sg_config *c, const struct cfg_key *k, const char *v,
 	if (r == -1 && v[0] == '-' && parse_ulong(v + 1, &n) != -1)
 		r = -2; /* a negative number: out of range, not gibberish */
 	if (r == -1)
-		return seterr(err, errlen, "%s: not a decimal number: '%s'", k->name, v);
+		return sg_seterr(err, errlen, "%s: not a decimal number: '%s'", k->name, v);
 	if (r == -2 || n < k->min || n > k->max)
-		return seterr(err, errlen, "%s: %s is out of range %lu..%lu", k->name, v, k->min,
+		return sg_seterr(err, errlen, "%s: %s is out of range %lu..%lu", k->name, v, k->min,
 			      k->max);
 	if (k->size == sizeof(uint16_t)) {
 		uint16_t v16 = (uint16_t)n;
@@ -165,7 +151,7 @@ static int set_path(struct sg_config *c, const struct cfg_key *k, const char *v,
 	size_t len = strlen(v);
 
 	if (len >= k->size)
-		return seterr(err, errlen, "%s: path too long (%zu bytes, at most %zu)", k->name,
+		return sg_seterr(err, errlen, "%s: path too long (%zu bytes, at most %zu)", k->name,
 			      len, k->size - 1);
 	memcpy((char *)c + k->off, v, len + 1);
 	return 0;
@@ -193,16 +179,16 @@ static int set_addr(struct sg_config *c, const struct cfg_key *k, const char *v,
 	uint8_t a[16];
 
 	if (inet_pton(af, v, a) != 1)
-		return seterr(err, errlen, "%s: bad %s address '%s'%s", k->name,
+		return sg_seterr(err, errlen, "%s: bad %s address '%s'%s", k->name,
 			      af == AF_INET ? "IPv4" : "IPv6", v,
 			      strchr(v, '/') ? " (no prefix length)" : "");
 	if (!addr_is_unicast(af, a))
-		return seterr(err, errlen, "%s: %s is not a unicast address", k->name, v);
+		return sg_seterr(err, errlen, "%s: %s is not a unicast address", k->name, v);
 	for (unsigned i = 0; i < *n; i++)
 		if (memcmp(list + i * alen, a, alen) == 0)
-			return seterr(err, errlen, "%s: duplicate address %s", k->name, v);
+			return sg_seterr(err, errlen, "%s: duplicate address %s", k->name, v);
 	if (*n >= SG_CFG_MAX_ADDRS)
-		return seterr(err, errlen, "%s: too many addresses (at most %d)", k->name,
+		return sg_seterr(err, errlen, "%s: too many addresses (at most %d)", k->name,
 			      SG_CFG_MAX_ADDRS);
 	memcpy(list + *n * alen, a, alen);
 	(*n)++;
@@ -229,19 +215,19 @@ static int set_ports(struct sg_config *c, const struct cfg_key *k, const char *v
 		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
 		if (len == 0)
-			return seterr(err, errlen, "%s: empty item in list '%s'", k->name, v);
+			return sg_seterr(err, errlen, "%s: empty item in list '%s'", k->name, v);
 		if (len >= sizeof(item))
 			len = sizeof(item) - 1; /* too many digits: fails below */
 		memcpy(item, p, len);
 		item[len] = '\0';
 		if (parse_ulong(item, &id) < 0 || id > PORT_ID_MAX)
-			return seterr(err, errlen, "%s: bad port id '%s' (0..%d)", k->name, item,
+			return sg_seterr(err, errlen, "%s: bad port id '%s' (0..%d)", k->name, item,
 				      PORT_ID_MAX);
 		for (unsigned i = 0; i < n; i++)
 			if (ids[i] == id)
-				return seterr(err, errlen, "%s: duplicate port %lu", k->name, id);
+				return sg_seterr(err, errlen, "%s: duplicate port %lu", k->name, id);
 		if (n >= SG_CFG_MAX_PORTS)
-			return seterr(err, errlen, "%s: too many ports (at most %d)", k->name,
+			return sg_seterr(err, errlen, "%s: too many ports (at most %d)", k->name,
 				      SG_CFG_MAX_PORTS);
 		ids[n++] = (uint16_t)id;
 		if (!end)
@@ -280,12 +266,12 @@ static int set_mac(struct sg_config *c, const struct cfg_key *k, const char *v, 
 		m[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (memcmp(m, zero, 6) == 0 || (m[0] & 1))
-		return seterr(err, errlen, "%s: %s is not a unicast MAC address", k->name, v);
+		return sg_seterr(err, errlen, "%s: %s is not a unicast MAC address", k->name, v);
 	memcpy(c->gateway_mac, m, 6);
 	c->has_gateway_mac = 1;
 	return 0;
 bad:
-	return seterr(err, errlen, "%s: bad MAC address '%s' (expected xx:xx:xx:xx:xx:xx)",
+	return sg_seterr(err, errlen, "%s: bad MAC address '%s' (expected xx:xx:xx:xx:xx:xx)",
 		      k->name, v);
 }
 
@@ -293,10 +279,10 @@ static int set_key(struct sg_config *c, const struct cfg_key *k, const char *val
 		   size_t errlen)
 {
 	if (!value[0])
-		return seterr(err, errlen, "%s: empty value", k->name);
+		return sg_seterr(err, errlen, "%s: empty value", k->name);
 	for (const char *p = value; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return seterr(err, errlen, "%s: control character in value", k->name);
+			return sg_seterr(err, errlen, "%s: control character in value", k->name);
 	switch (k->kind) {
 	case K_UINT:
 		return set_uint(c, k, value, err, errlen);
@@ -310,7 +296,7 @@ static int set_key(struct sg_config *c, const struct cfg_key *k, const char *val
 	case K_MAC:
 		return set_mac(c, k, value, err, errlen);
 	}
-	return seterr(err, errlen, "%s: internal error", k->name);
+	return sg_seterr(err, errlen, "%s: internal error", k->name);
 }
 
 int sg_config_set(struct sg_config *c, const char *key, const char *value, char *err,
@@ -319,7 +305,7 @@ int sg_config_set(struct sg_config *c, const char *key, const char *value, char 
 	const struct cfg_key *k = find_key(key);
 
 	if (!k)
-		return seterr(err, errlen, "unknown key '%s'", key);
+		return sg_seterr(err, errlen, "unknown key '%s'", key);
 	return set_key(c, k, value, err, errlen);
 }
 
@@ -343,14 +329,14 @@ static int parse_line(struct sg_config *c, const char *line, const struct cfg_ke
 	if (len && line[len - 1] == '\n')
 		len--;
 	if (len > CFG_LINE_MAX)
-		return seterr(err, errlen, "line too long (more than %d bytes)", CFG_LINE_MAX);
+		return sg_seterr(err, errlen, "line too long (more than %d bytes)", CFG_LINE_MAX);
 	memcpy(buf, line, len);
 	buf[len] = '\0';
 	if (len && buf[len - 1] == '\r')
 		buf[--len] = '\0';
 	for (size_t i = 0; i < len; i++)
 		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\t') || buf[i] == 0x7f)
-			return seterr(err, errlen, "control character in line (byte %zu)", i + 1);
+			return sg_seterr(err, errlen, "control character in line (byte %zu)", i + 1);
 	key = buf;
 	while (is_blank(*key))
 		key++;
@@ -361,16 +347,16 @@ static int parse_line(struct sg_config *c, const char *line, const struct cfg_ke
 		for (end = key + strlen(key); end > key && is_blank(end[-1]); end--)
 			;
 		*end = '\0';
-		return seterr(err, errlen, "missing '=' in '%s' (expected key = value)", key);
+		return sg_seterr(err, errlen, "missing '=' in '%s' (expected key = value)", key);
 	}
 	for (end = eq; end > key && is_blank(end[-1]); end--)
 		;
 	*end = '\0';
 	if (!*key)
-		return seterr(err, errlen, "missing key before '='");
+		return sg_seterr(err, errlen, "missing key before '='");
 	for (char *p = key; *p; p++)
 		if (is_blank(*p))
-			return seterr(err, errlen, "blank in key '%s'", key);
+			return sg_seterr(err, errlen, "blank in key '%s'", key);
 	val = eq + 1;
 	while (is_blank(*val))
 		val++;
@@ -382,7 +368,7 @@ static int parse_line(struct sg_config *c, const char *line, const struct cfg_ke
 	*end = '\0';
 	*kp = find_key(key);
 	if (!*kp)
-		return seterr(err, errlen, "unknown key '%s'", key);
+		return sg_seterr(err, errlen, "unknown key '%s'", key);
 	return set_key(c, *kp, val, err, errlen);
 }
 
@@ -431,33 +417,33 @@ int sg_config_load(struct sg_config *c, const char *path, char *err, size_t errl
 
 	f = fopen(path, "r");
 	if (!f)
-		return seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return sg_seterr(err, errlen, "%s: %s", path, strerror(errno));
 	while ((r = read_line(f, line)) != 0) {
 		const struct cfg_key *k;
 
 		lineno++;
 		if (r == -3) {
-			rc = seterr(err, errlen, "%s: %s", path, strerror(errno));
+			rc = sg_seterr(err, errlen, "%s: %s", path, strerror(errno));
 			break;
 		}
 		if (r == -1) {
-			rc = seterr(err, errlen, "%s:%u: line too long (more than %d bytes)", path,
+			rc = sg_seterr(err, errlen, "%s:%u: line too long (more than %d bytes)", path,
 				    lineno, CFG_LINE_MAX);
 			break;
 		}
 		if (r == -2) {
-			rc = seterr(err, errlen, "%s:%u: NUL byte in line", path, lineno);
+			rc = sg_seterr(err, errlen, "%s:%u: NUL byte in line", path, lineno);
 			break;
 		}
 		if (parse_line(c, line, &k, why, sizeof(why)) < 0) {
-			rc = seterr(err, errlen, "%s:%u: %s", path, lineno, why);
+			rc = sg_seterr(err, errlen, "%s:%u: %s", path, lineno, why);
 			break;
 		}
 		if (k && !repeatable(k)) {
 			size_t i = (size_t)(k - cfg_keys);
 
 			if (first[i]) {
-				rc = seterr(err, errlen, "%s:%u: %s: already set on line %u", path,
+				rc = sg_seterr(err, errlen, "%s:%u: %s: already set on line %u", path,
 					    lineno, k->name, first[i]);
 				break;
 			}
@@ -471,23 +457,23 @@ int sg_config_load(struct sg_config *c, const char *path, char *err, size_t errl
 int sg_config_validate(const struct sg_config *c, char *err, size_t errlen)
 {
 	if (!c->key_file[0])
-		return seterr(err, errlen, "key_file is not set (key_file = PATH, or --key-file)");
+		return sg_seterr(err, errlen, "key_file is not set (key_file = PATH, or --key-file)");
 	if (c->n_addr4 == 0 && c->n_addr6 == 0)
-		return seterr(err, errlen, "no address: set address4 or address6 (at least one)");
+		return sg_seterr(err, errlen, "no address: set address4 or address6 (at least one)");
 	if (c->n_addr4 > SG_CFG_MAX_ADDRS || c->n_addr6 > SG_CFG_MAX_ADDRS)
-		return seterr(err, errlen, "too many addresses (at most %d per family)",
+		return sg_seterr(err, errlen, "too many addresses (at most %d per family)",
 			      SG_CFG_MAX_ADDRS);
 	if (c->workers < 1 || c->workers > SG_CFG_MAX_WORKERS)
-		return seterr(err, errlen, "workers: %u is out of range 1..%d", c->workers,
+		return sg_seterr(err, errlen, "workers: %u is out of range 1..%d", c->workers,
 			      SG_CFG_MAX_WORKERS);
 	if (c->n_ports < 1 || c->n_ports > SG_CFG_MAX_PORTS)
-		return seterr(err, errlen, "ports: %u ports (1..%d)", c->n_ports,
+		return sg_seterr(err, errlen, "ports: %u ports (1..%d)", c->n_ports,
 			      SG_CFG_MAX_PORTS);
 	if (c->udp_port == 0)
-		return seterr(err, errlen, "udp_port: 0 is out of range 1..65535");
+		return sg_seterr(err, errlen, "udp_port: 0 is out of range 1..65535");
 	if (c->burst < 1 || c->burst > 64)
-		return seterr(err, errlen, "burst: %u is out of range 1..64", c->burst);
+		return sg_seterr(err, errlen, "burst: %u is out of range 1..64", c->burst);
 	if (!c->control_socket[0])
-		return seterr(err, errlen, "control_socket is empty");
+		return sg_seterr(err, errlen, "control_socket is empty");
 	return 0;
 }

@@ -19,6 +19,7 @@
  *   socket nobody is listening on.
  */
 #include "control/ctl.h"
+#include "control/err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,20 +62,6 @@ struct sg_ctl_server {
 	struct ctl_conn conns[SG_CTL_MAX_CONNS];
 };
 
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static uint64_t now_ms(void)
 {
@@ -217,18 +204,18 @@ static int make_parent(const char *path, char *err, size_t errlen)
 	*slash = '\0';
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
-			return seterr(err, errlen, "%s: not a directory", dir);
+			return sg_seterr(err, errlen, "%s: not a directory", dir);
 		return 0;
 	}
 	if (errno != ENOENT)
-		return seterr(err, errlen, "%s: %s", dir, strerror(errno));
+		return sg_seterr(err, errlen, "%s: %s", dir, strerror(errno));
 	if (mkdir(dir, 0700) < 0) {
 		if (errno == EEXIST)
 			return 0; /* made by someone else meanwhile: theirs to keep */
-		return seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		return sg_seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 	}
 	if (chmod(dir, 0700) < 0) /* whatever the umask */
-		return seterr(err, errlen, "%s: %s", dir, strerror(errno));
+		return sg_seterr(err, errlen, "%s: %s", dir, strerror(errno));
 	return 0;
 }
 
@@ -241,7 +228,7 @@ struct sg_ctl_server *sg_ctl_server_open(const char *path, char *err, size_t err
 	int rc;
 
 	if (!path || !path[0] || strlen(path) >= sizeof(sa.sun_path)) {
-		seterr(err, errlen, "control socket path empty or too long (at most %zu bytes)",
+		sg_seterr(err, errlen, "control socket path empty or too long (at most %zu bytes)",
 		       sizeof(sa.sun_path) - 1);
 		return NULL;
 	}
@@ -250,22 +237,22 @@ struct sg_ctl_server *sg_ctl_server_open(const char *path, char *err, size_t err
 		return NULL;
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			seterr(err, errlen, "%s: exists and is not a socket", path);
+			sg_seterr(err, errlen, "%s: exists and is not a socket", path);
 			return NULL;
 		}
 		if (socket_is_live(&sa)) {
-			seterr(err, errlen, "%s: another process is listening there", path);
+			sg_seterr(err, errlen, "%s: another process is listening there", path);
 			return NULL;
 		}
 		if (unlink(path) < 0 && errno != ENOENT) {
-			seterr(err, errlen, "%s: cannot remove stale socket: %s", path,
+			sg_seterr(err, errlen, "%s: cannot remove stale socket: %s", path,
 			       strerror(errno));
 			return NULL;
 		}
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		seterr(err, errlen, "out of memory");
+		sg_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
 	memcpy(s->path, sa.sun_path, sizeof(s->path));
@@ -273,7 +260,7 @@ struct sg_ctl_server *sg_ctl_server_open(const char *path, char *err, size_t err
 		s->conns[i].fd = -1;
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0) {
-		seterr(err, errlen, "socket: %s", strerror(errno));
+		sg_seterr(err, errlen, "socket: %s", strerror(errno));
 		free(s);
 		return NULL;
 	}
@@ -282,7 +269,7 @@ struct sg_ctl_server *sg_ctl_server_open(const char *path, char *err, size_t err
 	umask(old_mask);
 	if (rc < 0 || chmod(path, 0600) < 0 || stat(path, &st) < 0 ||
 	    listen(s->fd, SG_CTL_MAX_CONNS) < 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		sg_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		if (rc == 0)
 			unlink(path);
 		close(s->fd);
@@ -559,17 +546,17 @@ static int client_connect(const char *path, uint64_t deadline, char *err, size_t
 	int fd;
 
 	if (!path || !path[0] || strlen(path) >= sizeof(sa.sun_path))
-		return seterr(err, errlen, "control socket path empty or too long");
+		return sg_seterr(err, errlen, "control socket path empty or too long");
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return seterr(err, errlen, "socket: %s", strerror(errno));
+		return sg_seterr(err, errlen, "socket: %s", strerror(errno));
 	/* A Unix socket connects at once or says EAGAIN while the backlog is full. */
 	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
 		if ((errno != EAGAIN && errno != EINTR) || now_ms() >= deadline) {
-			seterr(err, errlen, "%s: %s", path,
+			sg_seterr(err, errlen, "%s: %s", path,
 			       errno == EAGAIN ? "relay busy (connect timed out)"
 					       : strerror(errno));
 			close(fd);
@@ -588,9 +575,9 @@ static int send_all(int fd, const char *p, size_t len, uint64_t deadline, char *
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				return seterr(err, errlen, "send: %s", strerror(errno));
+				return sg_seterr(err, errlen, "send: %s", strerror(errno));
 			if (wait_fd(fd, POLLOUT, deadline) <= 0)
-				return seterr(err, errlen, "send: timed out");
+				return sg_seterr(err, errlen, "send: timed out");
 			continue;
 		}
 		p += n;
@@ -610,18 +597,18 @@ static ssize_t recv_until(int fd, char *buf, size_t have, size_t cap, int line,
 		ssize_t n;
 
 		if (have == cap)
-			return seterr(err, errlen, "reply line too long");
+			return sg_seterr(err, errlen, "reply line too long");
 		n = recv(fd, buf + have, cap - have, MSG_DONTWAIT);
 		if (n > 0) {
 			have += (size_t)n;
 			continue;
 		}
 		if (n == 0)
-			return seterr(err, errlen, "connection closed before the reply ended");
+			return sg_seterr(err, errlen, "connection closed before the reply ended");
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			return seterr(err, errlen, "recv: %s", strerror(errno));
+			return sg_seterr(err, errlen, "recv: %s", strerror(errno));
 		if (wait_fd(fd, POLLIN, deadline) <= 0)
-			return seterr(err, errlen, "timed out waiting for the reply");
+			return sg_seterr(err, errlen, "timed out waiting for the reply");
 	}
 	return (ssize_t)have;
 }
@@ -633,8 +620,8 @@ static int parse_err_line(const char *line, size_t len, char *err, size_t errlen
 	size_t v;
 
 	if (!sp || parse_size(code, sp, 999, &v) < 0 || v == 0)
-		return seterr(err, errlen, "malformed reply from the relay");
-	seterr(err, errlen, "%.*s", (int)(len - (size_t)(sp + 1 - line)), sp + 1);
+		return sg_seterr(err, errlen, "malformed reply from the relay");
+	sg_seterr(err, errlen, "%.*s", (int)(len - (size_t)(sp + 1 - line)), sp + 1);
 	return (int)v;
 }
 
@@ -654,7 +641,7 @@ int sg_ctl_call(const char *path, const char *request, int timeout_ms, char **bo
 	if (body_len)
 		*body_len = 0;
 	if (rlen > SG_CTL_LINE_MAX || memchr(request, '\n', rlen)) {
-		seterr(err, errlen, "request too long or not one line");
+		sg_seterr(err, errlen, "request too long or not one line");
 		return SG_CTL_E_ARGS;
 	}
 	memcpy(line, request, rlen);
@@ -667,7 +654,7 @@ int sg_ctl_call(const char *path, const char *request, int timeout_ms, char **bo
 	got = recv_until(fd, hdr, 0, sizeof(hdr), 1, deadline, err, errlen);
 	if (got < 0) {
 		if (serr[0])
-			seterr(err, errlen, "%s", serr);
+			sg_seterr(err, errlen, "%s", serr);
 		goto out;
 	}
 	nl = memchr(hdr, '\n', (size_t)got);
@@ -678,12 +665,12 @@ int sg_ctl_call(const char *path, const char *request, int timeout_ms, char **bo
 	}
 	if (hlen < 4 || memcmp(hdr, "OK ", 3) != 0 ||
 	    parse_size(hdr + 3, nl, SG_CTL_BODY_MAX, &blen) < 0) {
-		seterr(err, errlen, "malformed reply from the relay");
+		sg_seterr(err, errlen, "malformed reply from the relay");
 		goto out;
 	}
 	b = malloc(blen + 1);
 	if (!b) {
-		seterr(err, errlen, "out of memory for a %zu-byte reply", blen);
+		sg_seterr(err, errlen, "out of memory for a %zu-byte reply", blen);
 		goto out;
 	}
 	/* bytes after the header line already read belong to the body */
@@ -709,7 +696,7 @@ out:
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
-		seterr(err, errlen, "%s: %s", path, why);
+		sg_seterr(err, errlen, "%s: %s", path, why);
 	}
 	return rc;
 }
