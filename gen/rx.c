@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rx.c - everything that comes back from the relay, on every RX queue:
+ * ARP replies (the relay's MAC), handshake responses (a user's session),
+ * DATA (counted; every K-th opened with the recipient's key and checked:
+ * inner header peer = the sender i - 1, class, body bytes; then the TSC
+ * latency from the timestamp in the body), RELAY_REPLY (opened, counted by
+ * code) and anything else (counted as unexpected).  No logging per frame.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "crypto/crypto.h"
+#include "crypto/transport.h"
+#include "gen.h"
+#include "proto/bytes.h"
+#include "proto/classify.h"
+#include "proto/pkt.h"
+#include "proto/status.h"
+#include "proto/transport_msg.h"
+
+struct sg_gen_user *sg_gen_user_by_index(struct sg_gen *g, uint32_t index)
+{
+	uint32_t i = index - SG_GEN_IDX_BASE;
+
+	return index >= SG_GEN_IDX_BASE && i < g->o.users ? &g->u[i] : NULL;
+}
+
+static void rx_arp(struct sg_gen *g, const uint8_t *f, size_t len)
+{
+	if (len < 42 || f[20] != 0 || f[21] != 2 || memcmp(f + 28, g->o.relay_ip, 4) != 0 ||
+	    memcmp(f + 38, g->o.gen_ip, 4) != 0) {
+		g->c.unexpected++;
+		return;
+	}
+	memcpy(g->relay_mac, f + 22, 6);
+	g->have_relay_mac = 1;
+	g->c.arp_replies++;
+}
+
+static void rx_handshake(struct sg_gen *g, uint8_t *msg, size_t len, uint64_t now)
+{
+	struct sg_gen_user *u = sg_gen_user_by_index(g, sg_le32(msg + SG_RESP_OFF_RECEIVER));
+	struct sg_resp_payload rp;
+	uint8_t send[SG_KEY_LEN], recv[SG_KEY_LEN];
+	int rc;
+
+	if (!u || u->connected) {
+		g->c.unexpected++;
+		return;
+	}
+	rc = sg_hs_response_consume(&u->hs, &u->id, msg, len, &rp);
+	if (rc == SG_OK)
+		rc = sg_hs_keys(&u->hs, send, recv);
+	if (rc == SG_OK)
+		rc = sg_aead_ctx_init(&u->send_ctx, rp.suite, send);
+	if (rc == SG_OK)
+		rc = sg_aead_ctx_init(&u->recv_ctx, rp.suite, recv);
+	sg_wipe(send, sizeof(send));
+	sg_wipe(recv, sizeof(recv));
+	if (rc != SG_OK) {
+		g->c.hs_failed++;
+		return;
+	}
+	u->relay_index = sg_le32(msg + SG_RESP_OFF_SENDER);
+	u->user_id = rp.user_id;
+	u->connected = 1;
+	g->c.hs_done++;
+	sg_gen_hist_add(&g->hs_lat, (now - u->hs_sent_tsc) * 1000000000ull / g->hz);
+}
+
+/* Open and check one DATA frame to user r; its latency into the histogram. */
+static void verify_data(struct sg_gen *g, struct sg_gen_user *r, uint8_t *msg, size_t len,
+			uint64_t now)
+{
+	unsigned me = (unsigned)(r - g->u), s = (me + g->o.users - 1) % g->o.users;
+	const uint8_t *body = msg + SG_HDR_LEN + SG_DATA_INNER_LEN;
+	struct sg_data_inner in;
+	struct sg_hdr h;
+	uint64_t tsc, seq;
+	size_t plen, blen;
+
+	if (sg_transport_open(&r->recv_ctx, msg, len, &h, &plen) != SG_OK ||
+	    plen < SG_DATA_INNER_LEN + SG_GEN_BODY_MIN ||
+	    sg_data_inner_decode(&in, msg + SG_HDR_LEN) != SG_OK ||
+	    in.peer_user != g->u[s].user_id || in.class != SG_CLASS_CLOUD) {
+		g->c.verify_failed++;
+		return;
+	}
+	blen = plen - SG_DATA_INNER_LEN;
+	tsc = sg_le64(body);
+	seq = sg_le64(body + 8);
+	if (in.msg_id != seq || seq % g->o.users != s || blen != sg_gen_body_len(&g->o, seq) ||
+	    tsc > now) {
+		g->c.verify_failed++;
+		return;
+	}
+	for (size_t i = SG_GEN_BODY_MIN; i < blen; i++)
+		if (body[i] != sg_gen_body_byte(seq, i)) {
+			g->c.verify_failed++;
+			return;
+		}
+	g->c.verified++;
+	sg_gen_hist_add(&g->lat, (now - tsc) * 1000000000ull / g->hz);
+}
+
+static void rx_reply(struct sg_gen *g, struct sg_gen_user *u, uint8_t *msg, size_t len)
+{
+	struct sg_reply rep;
+	struct sg_hdr h;
+	size_t plen;
+
+	if (sg_transport_open(&u->recv_ctx, msg, len, &h, &plen) != SG_OK ||
+	    plen != SG_REPLY_PLAIN_LEN || sg_reply_decode(&rep, msg + SG_HDR_LEN) != SG_OK) {
+		g->c.unexpected++;
+		return;
+	}
+	g->c.replies[rep.code <= SG_REPLY_CODE_MAX ? rep.code : SG_REPLY_CODE_MAX + 1]++;
+}
+
+static void rx_frame(struct sg_gen *g, uint8_t *f, size_t len, uint64_t now)
+{
+	struct sg_gen_user *u;
+	struct sg_pkt pk;
+	uint8_t *msg;
+	int rc = sg_pkt_parse(f, len, &pk), type;
+
+	g->c.rx_frames++;
+	if (rc < 0 && len >= 14 && f[12] == 0x08 && f[13] == 0x06) {
+		rx_arp(g, f, len);
+		return;
+	}
+	if (rc != SG_PKT_UDP || pk.src.family != 4 || memcmp(pk.src.addr, g->o.relay_ip, 4) ||
+	    memcmp(pk.dst_addr, g->o.gen_ip, 4) || pk.src.port != g->o.udp_port) {
+		g->c.unexpected++;
+		return;
+	}
+	msg = f + pk.payload_off;
+	type = sg_proto_classify(msg, pk.payload_len);
+	if (type == SG_MSG_HANDSHAKE_RESP) {
+		rx_handshake(g, msg, pk.payload_len, now);
+		return;
+	}
+	u = type > 0 && sg_proto_is_transport((uint8_t)type) ?
+		    sg_gen_user_by_index(g, sg_le32(msg + SG_HDR_OFF_RECEIVER)) : NULL;
+	if (!u || !u->connected || pk.dst_port != u->udp_port) {
+		g->c.unexpected++;
+	} else if (type == SG_MSG_DATA) {
+		g->c.delivered++;
+		g->c.delivered_wire_bytes += len + SG_GEN_WIRE_EXTRA;
+		if (g->c.delivered % g->o.verify_every == 0)
+			verify_data(g, u, msg, pk.payload_len, now);
+	} else if (type == SG_MSG_RELAY_REPLY) {
+		rx_reply(g, u, msg, pk.payload_len);
+	} else {
+		g->c.unexpected++;
+	}
+}
+
+unsigned sg_gen_poll_rx(struct sg_gen *g)
+{
+	struct rte_mbuf *ms[SG_GEN_BURST];
+	unsigned got = 0;
+
+	for (unsigned q = 0; q < g->rxq; q++) {
+		uint16_t n = rte_eth_rx_burst(g->port, (uint16_t)q, ms, SG_GEN_BURST);
+		uint64_t now = n ? rte_get_tsc_cycles() : 0;
+
+		for (uint16_t i = 0; i < n; i++) {
+			if (ms[i]->nb_segs != 1)
+				g->c.unexpected++;
+			else
+				rx_frame(g, rte_pktmbuf_mtod(ms[i], uint8_t *),
+					 rte_pktmbuf_data_len(ms[i]), now);
+			rte_pktmbuf_free(ms[i]);
+		}
+		got += n;
+	}
+	return got;
+}

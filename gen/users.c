@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * users.c - surge-gen's simulated users: fresh identities, ARP for the
+ * relay's MAC, and sign-up with real Noise IK handshakes (crypto/
+ * handshake.h).  User i uses session index SG_GEN_IDX_BASE + i and UDP
+ * port SG_GEN_PORT_BASE + i; its initiation goes out on TX queue i % T
+ * (every worker sees initiations), responses come back on the control
+ * plane's queue and are consumed by rx.c.  Every wait is bounded by
+ * SG_GEN_ANSWER_MS.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+
+#include "crypto/crypto.h"
+#include "gen.h"
+#include "proto/pkt.h"
+#include "proto/status.h"
+#include "proto/tai64n.h"
+
+enum { IDLE_US = 20, ARP_RETRY_MS = 500 };
+
+int sg_gen_users_init(struct sg_gen *g)
+{
+	size_t sz = sizeof(struct sg_gen_user) * g->o.users;
+
+	g->u = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+	if (!g->u)
+		return -1;
+	memset(g->u, 0, sz);
+	for (unsigned i = 0; i < g->o.users; i++) {
+		struct sg_gen_user *u = &g->u[i];
+
+		sg_keypair_generate(&u->id);
+		sg_cookie_maker_init(&u->maker, g->relay_pub);
+		u->local_index = SG_GEN_IDX_BASE + i;
+		u->udp_port = (uint16_t)(SG_GEN_PORT_BASE + i);
+	}
+	return 0;
+}
+
+void sg_gen_users_fini(struct sg_gen *g)
+{
+	if (!g->u)
+		return;
+	for (unsigned i = 0; i < g->o.users; i++) {
+		struct sg_gen_user *u = &g->u[i];
+
+		sg_aead_ctx_wipe(&u->send_ctx);
+		sg_aead_ctx_wipe(&u->recv_ctx);
+		sg_keypair_wipe(&u->id);
+		sg_cookie_maker_wipe(&u->maker);
+		sg_hs_wipe(&u->hs);
+	}
+	free(g->u);
+	g->u = NULL;
+}
+
+unsigned sg_gen_queue_of(const struct sg_gen *g, const struct sg_gen_user *u)
+{
+	return u->relay_index % g->txq;
+}
+
+static size_t arp_request(const struct sg_gen *g, uint8_t out[SG_GEN_ARP_LEN])
+{
+	static const uint8_t hdr[8] = { 0, 1, 8, 0, 6, 4, 0, 1 }; /* Ethernet/IPv4, request */
+
+	memset(out, 0, SG_GEN_ARP_LEN);
+	memset(out, 0xff, 6);
+	memcpy(out + 6, g->mac, 6);
+	out[12] = 0x08;
+	out[13] = 0x06;
+	memcpy(out + 14, hdr, sizeof(hdr));
+	memcpy(out + 22, g->mac, 6);
+	memcpy(out + 28, g->o.gen_ip, 4);
+	memcpy(out + 38, g->o.relay_ip, 4);
+	return SG_GEN_ARP_LEN;
+}
+
+/* Poll until *done reaches want or ms pass.  1 when it did. */
+static int wait_count(struct sg_gen *g, const uint64_t *done, uint64_t want, uint64_t ms)
+{
+	uint64_t deadline = rte_get_tsc_cycles() + sg_gen_ms_to_tsc(g, ms);
+	uint64_t max_rounds = ms * (1000 / IDLE_US) + 1000000;
+
+	for (uint64_t i = 0; i < max_rounds && *done < want; i++) {
+		if (rte_get_tsc_cycles() >= deadline)
+			break;
+		if (sg_gen_poll_rx(g) == 0)
+			rte_delay_us_block(IDLE_US);
+	}
+	return *done >= want;
+}
+
+int sg_gen_arp(struct sg_gen *g)
+{
+	uint8_t f[SG_GEN_ARP_LEN];
+	unsigned tries = SG_GEN_ANSWER_MS / ARP_RETRY_MS;
+
+	arp_request(g, f);
+	for (unsigned t = 0; t < tries && !g->have_relay_mac; t++) {
+		for (unsigned q = 0; q < g->txq; q++)
+			sg_gen_send_frame(g, q, f, sizeof(f));
+		wait_count(g, &g->c.arp_replies, 1, ARP_RETRY_MS);
+	}
+	if (!g->have_relay_mac) {
+		fprintf(stderr, "surge-gen: no ARP answer from %u.%u.%u.%u within %u ms: is the "
+				"relay up with that --address4?\n", g->o.relay_ip[0],
+			g->o.relay_ip[1], g->o.relay_ip[2], g->o.relay_ip[3], SG_GEN_ANSWER_MS);
+		g->failed = "no ARP answer from the relay";
+		return -1;
+	}
+	return 0;
+}
+
+void sg_gen_endpoints(const struct sg_gen *g, const struct sg_gen_user *u,
+		      struct sg_endpoint *from, struct sg_endpoint *to)
+{
+	memset(from, 0, sizeof(*from));
+	memset(to, 0, sizeof(*to));
+	memcpy(from->mac, g->mac, 6);
+	from->family = 4;
+	from->port = u->udp_port;
+	memcpy(from->addr, g->o.gen_ip, 4);
+	memcpy(to->mac, g->relay_mac, 6);
+	to->family = 4;
+	to->port = g->o.udp_port;
+	memcpy(to->addr, g->o.relay_ip, 4);
+}
+
+static size_t build_udp(const struct sg_gen *g, const struct sg_gen_user *u,
+			const uint8_t *payload, size_t plen, uint8_t *out)
+{
+	struct sg_endpoint from, to;
+	unsigned hl;
+
+	sg_gen_endpoints(g, u, &from, &to);
+	hl = sg_pkt_udp_headers_len(&to);
+	memcpy(out + hl, payload, plen);
+	sg_pkt_write_udp_headers(out, &from, &to, (uint16_t)plen);
+	return hl + plen;
+}
+
+int sg_gen_signup(struct sg_gen *g)
+{
+	uint8_t msg[SG_INIT_LEN], f[SG_GEN_FRAME_MAX];
+
+	for (unsigned i = 0; i < g->o.users; i++) {
+		struct sg_gen_user *u = &g->u[i];
+		struct sg_init_payload ip;
+		int rc;
+
+		memset(&ip, 0, sizeof(ip));
+		sg_tai64n_now(ip.timestamp);
+		ip.version = SG_PROTO_VERSION;
+		if (sg_crypto_have_aes256gcm())
+			ip.suites[ip.n_suites++] = SG_SUITE_AES256_GCM;
+		ip.suites[ip.n_suites++] = SG_SUITE_CHACHA20_POLY1305;
+		rc = sg_hs_initiation_create(&u->hs, msg, &u->id, g->relay_pub, u->local_index,
+					     &ip, &u->maker, (uint64_t)time(NULL), NULL);
+		if (rc != SG_OK) {
+			fprintf(stderr, "surge-gen: user %u: initiation: %s\n", i,
+				sg_status_name(rc));
+			g->failed = "could not build an initiation";
+			return -1;
+		}
+		u->hs_sent_tsc = rte_get_tsc_cycles();
+		if (sg_gen_send_frame(g, i % g->txq, f, build_udp(g, u, msg, sizeof(msg), f)) == 0)
+			g->c.hs_sent++;
+		sg_gen_poll_rx(g);
+	}
+	if (!wait_count(g, &g->c.hs_done, g->o.users, SG_GEN_ANSWER_MS)) {
+		fprintf(stderr, "surge-gen: %llu of %u handshakes completed within %u ms\n",
+			(unsigned long long)g->c.hs_done, g->o.users, SG_GEN_ANSWER_MS);
+		g->failed = "handshakes did not complete";
+		return -1;
+	}
+	return 0;
+}
