@@ -76,16 +76,22 @@ static void out(const char *fmt, ...)
 	fflush(stdout);
 }
 
+static void vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void vwarn(const char *fmt, va_list ap)
+{
+	fputs("surge-chat: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("surge-chat: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* A command failed: fatal in batch mode, a warning otherwise.  Returns -1 / 0. */
@@ -94,11 +100,9 @@ static int cmd_error(struct chat *ch, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("surge-chat: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return ch->batch ? -1 : 0;
 }
 

@@ -16,6 +16,7 @@
  */
 #include <string.h>
 
+#include "aead.h"
 #include "crypto.h"
 #include "handshake.h"
 #include "proto/bytes.h"
@@ -152,6 +153,24 @@ int sg_hs_response_consume(struct sg_handshake *hs, const struct sg_keypair *cli
 int sg_hs_keys(struct sg_handshake *hs, uint8_t send[SG_KEY_LEN], uint8_t recv[SG_KEY_LEN])
 {
 	return sg_noise_split(&hs->noise, send, recv, NULL);
+}
+
+int sg_hs_response_to_ctx(struct sg_handshake *hs, const struct sg_keypair *client,
+			  const uint8_t *msg, size_t len, struct sg_resp_payload *p,
+			  struct sg_aead_ctx *send, struct sg_aead_ctx *recv)
+{
+	uint8_t s[SG_KEY_LEN], r[SG_KEY_LEN];
+	int rc = sg_hs_response_consume(hs, client, msg, len, p);
+
+	if (rc == SG_OK)
+		rc = sg_hs_keys(hs, s, r);
+	if (rc == SG_OK)
+		rc = sg_aead_ctx_init(send, p->suite, s);
+	if (rc == SG_OK)
+		rc = sg_aead_ctx_init(recv, p->suite, r);
+	sg_wipe(s, sizeof(s));
+	sg_wipe(r, sizeof(r));
+	return rc;
 }
 
 uint8_t sg_hs_choose_suite(const struct sg_init_payload *p, int relay_has_aes)

@@ -73,6 +73,16 @@ int sg_hs_response_consume(struct sg_handshake *hs, const struct sg_keypair *cli
 /* Both sides after the response: keys for this side's send/recv, then wipe. */
 int sg_hs_keys(struct sg_handshake *hs, uint8_t send[SG_KEY_LEN], uint8_t recv[SG_KEY_LEN]);
 
+/*
+ * Client, for peers that want expanded AEAD contexts rather than raw keys
+ * (the generator, test peers): sg_hs_response_consume, sg_hs_keys, and both
+ * contexts initialised for the chosen suite; the raw keys never leave.
+ */
+struct sg_aead_ctx;
+int sg_hs_response_to_ctx(struct sg_handshake *hs, const struct sg_keypair *client,
+			  const uint8_t *msg, size_t len, struct sg_resp_payload *p,
+			  struct sg_aead_ctx *send, struct sg_aead_ctx *recv);
+
 /* The suite the relay chooses from the client's list (DESIGN: AES-256-GCM when
  * both ends have it, else ChaCha20-Poly1305); SG_SUITE_NONE when none fits. */
 uint8_t sg_hs_choose_suite(const struct sg_init_payload *p, int relay_has_aes);

@@ -42,7 +42,6 @@ enum {
 	SG_GEN_BODY_MIN = 16,          /* TSC timestamp + sequence number */
 	SG_GEN_TTL_S = 60,
 	SG_GEN_PORT_BASE = 20000,      /* user i sends from UDP port BASE + i */
-	SG_GEN_ARP_LEN = 60,
 	SG_GEN_ANSWER_MS = 5000,       /* ARP and handshakes: the relay must answer */
 	SG_GEN_DRAIN_MS = 200,         /* after the last DATA, for frames in flight */
 	SG_GEN_MAX_SECONDS = 3600,

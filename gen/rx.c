@@ -45,22 +45,13 @@ static void rx_handshake(struct sg_gen *g, uint8_t *msg, size_t len, uint64_t no
 {
 	struct sg_gen_user *u = sg_gen_user_by_index(g, sg_le32(msg + SG_RESP_OFF_RECEIVER));
 	struct sg_resp_payload rp;
-	uint8_t send[SG_KEY_LEN], recv[SG_KEY_LEN];
 	int rc;
 
 	if (!u || u->connected) {
 		g->c.unexpected++;
 		return;
 	}
-	rc = sg_hs_response_consume(&u->hs, &u->id, msg, len, &rp);
-	if (rc == SG_OK)
-		rc = sg_hs_keys(&u->hs, send, recv);
-	if (rc == SG_OK)
-		rc = sg_aead_ctx_init(&u->send_ctx, rp.suite, send);
-	if (rc == SG_OK)
-		rc = sg_aead_ctx_init(&u->recv_ctx, rp.suite, recv);
-	sg_wipe(send, sizeof(send));
-	sg_wipe(recv, sizeof(recv));
+	rc = sg_hs_response_to_ctx(&u->hs, &u->id, msg, len, &rp, &u->send_ctx, &u->recv_ctx);
 	if (rc != SG_OK) {
 		g->c.hs_failed++;
 		return;

@@ -65,22 +65,6 @@ unsigned sg_gen_queue_of(const struct sg_gen *g, const struct sg_gen_user *u)
 	return u->relay_index % g->txq;
 }
 
-static size_t arp_request(const struct sg_gen *g, uint8_t out[SG_GEN_ARP_LEN])
-{
-	static const uint8_t hdr[8] = { 0, 1, 8, 0, 6, 4, 0, 1 }; /* Ethernet/IPv4, request */
-
-	memset(out, 0, SG_GEN_ARP_LEN);
-	memset(out, 0xff, 6);
-	memcpy(out + 6, g->mac, 6);
-	out[12] = 0x08;
-	out[13] = 0x06;
-	memcpy(out + 14, hdr, sizeof(hdr));
-	memcpy(out + 22, g->mac, 6);
-	memcpy(out + 28, g->o.gen_ip, 4);
-	memcpy(out + 38, g->o.relay_ip, 4);
-	return SG_GEN_ARP_LEN;
-}
-
 /* Poll until *done reaches want or ms pass.  1 when it did. */
 static int wait_count(struct sg_gen *g, const uint64_t *done, uint64_t want, uint64_t ms)
 {
@@ -98,10 +82,10 @@ static int wait_count(struct sg_gen *g, const uint64_t *done, uint64_t want, uin
 
 int sg_gen_arp(struct sg_gen *g)
 {
-	uint8_t f[SG_GEN_ARP_LEN];
+	uint8_t f[SG_PKT_ARP_REQUEST_LEN];
 	unsigned tries = SG_GEN_ANSWER_MS / ARP_RETRY_MS;
 
-	arp_request(g, f);
+	sg_pkt_arp_request(f, g->mac, g->o.gen_ip, g->o.relay_ip);
 	for (unsigned t = 0; t < tries && !g->have_relay_mac; t++) {
 		for (unsigned q = 0; q < g->txq; q++)
 			sg_gen_send_frame(g, q, f, sizeof(f));

@@ -482,6 +482,27 @@ unsigned sg_pkt_tpl_write(uint8_t *out, const struct sg_pkt_tpl *t, uint16_t pay
 	return t->len;
 }
 
+size_t sg_pkt_arp_request(uint8_t out[SG_PKT_ARP_REQUEST_LEN],
+			  const uint8_t mac[SG_ETH_ADDR_LEN], const uint8_t sender_ip[4],
+			  const uint8_t target_ip[4])
+{
+	uint8_t *arp = out + ETH_HLEN;
+
+	memset(out, 0, SG_PKT_ARP_REQUEST_LEN);
+	memset(out, 0xff, SG_ETH_ADDR_LEN);
+	memcpy(out + 6, mac, SG_ETH_ADDR_LEN);
+	put_be16(out + 12, ETH_P_ARP);
+	put_be16(arp, ARP_HTYPE_ETHER);
+	put_be16(arp + 2, ETH_P_IP);
+	arp[4] = SG_ETH_ADDR_LEN;
+	arp[5] = 4;
+	put_be16(arp + 6, ARP_OP_REQUEST);
+	memcpy(arp + 8, mac, SG_ETH_ADDR_LEN);
+	memcpy(arp + 14, sender_ip, 4);
+	memcpy(arp + 24, target_ip, 4); /* target hardware address stays zero */
+	return SG_PKT_ARP_REQUEST_LEN;
+}
+
 /* ----------------------------------------------------------------- answers */
 
 static const uint8_t ip6_unspecified[16];

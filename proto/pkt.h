@@ -116,6 +116,18 @@ void sg_pkt_tpl_init(struct sg_pkt_tpl *t, const struct sg_endpoint *from,
  */
 unsigned sg_pkt_tpl_write(uint8_t *out, const struct sg_pkt_tpl *t, uint16_t payload_len);
 
+/* An ARP request frame is padded to the Ethernet minimum (60 bytes without FCS). */
+enum { SG_PKT_ARP_REQUEST_LEN = 60 };
+
+/*
+ * Write a broadcast ARP request from (mac, sender_ip) asking for target_ip
+ * (what a peer of the relay sends first, to learn the relay's MAC); returns
+ * SG_PKT_ARP_REQUEST_LEN.
+ */
+size_t sg_pkt_arp_request(uint8_t out[SG_PKT_ARP_REQUEST_LEN],
+			  const uint8_t mac[SG_ETH_ADDR_LEN], const uint8_t sender_ip[4],
+			  const uint8_t target_ip[4]);
+
 /*
  * Answers, built in place in the received frame (buffer capacity cap >=
  * len; an NDP answer may be longer than the question).  Each returns the

@@ -65,6 +65,7 @@
 #include "control/ctl.h"
 #include "crypto/crypto.h"
 #include "peer.h"
+#include "proto/pkt.h"
 #include "proto/status.h"
 #include "proto/tai64n.h"
 #include "relay_stats.h"
@@ -158,9 +159,9 @@ static void check_one_drop(struct peer *p, const char *what, const struct sg_tes
 
 static int step_arp(struct peer *p)
 {
-	uint8_t f[ARP_LEN];
+	uint8_t f[SG_PKT_ARP_REQUEST_LEN];
 
-	sg_peer_build_arp_request(p, f);
+	sg_pkt_arp_request(f, p->mac, p->o.local_ip, p->o.relay_ip);
 	for (unsigned q = 0; q < p->o.txq; q++)
 		if (sg_peer_send(p, q, f, sizeof(f)))
 			return -1;

@@ -31,7 +31,6 @@ enum {
 	TX_TRIES = 2000,        /* x IDLE_US: 100 ms for a full TX queue */
 	GRACE_MS = 200,         /* "nothing more arrives" after a refused frame */
 	STATS_EVERY_MS = 10,
-	ARP_LEN = 60,
 };
 
 #define IDX_BASE 0x5e000000u /* our indexes: IDX_BASE + user */
@@ -94,8 +93,6 @@ uint64_t sg_peer_now_ms(void);
 size_t sg_peer_build_udp(const struct peer *p, const struct user *u, const uint8_t *payload,
 			 size_t plen, uint8_t *out);
 
-/* ARP request for the relay's address (ARP_LEN bytes, padded). */
-size_t sg_peer_build_arp_request(const struct peer *p, uint8_t out[ARP_LEN]);
 
 /*
  * Seal DATA k from user s to user r (receiver index rindex, normally s's

@@ -106,22 +106,6 @@ size_t sg_peer_build_udp(const struct peer *p, const struct user *u, const uint8
 	return hl + plen;
 }
 
-size_t sg_peer_build_arp_request(const struct peer *p, uint8_t out[ARP_LEN])
-{
-	static const uint8_t hdr[8] = { 0, 1, 8, 0, 6, 4, 0, 1 }; /* Ethernet/IPv4, request */
-
-	memset(out, 0, ARP_LEN);
-	memset(out, 0xff, 6);
-	memcpy(out + 6, p->mac, 6);
-	out[12] = 0x08;
-	out[13] = 0x06;
-	memcpy(out + 14, hdr, sizeof(hdr));
-	memcpy(out + 22, p->mac, 6);
-	memcpy(out + 28, p->o.local_ip, 4);
-	memcpy(out + 38, p->o.relay_ip, 4);
-	return ARP_LEN;
-}
-
 int sg_peer_send(struct peer *p, unsigned q, const uint8_t *frame, size_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
@@ -219,7 +203,6 @@ static void rx_handshake(struct peer *p, uint8_t *msg, size_t len, unsigned q)
 {
 	struct user *u = user_by_index(p, sg_le32(msg + SG_RESP_OFF_RECEIVER));
 	struct sg_resp_payload rp;
-	uint8_t send[SG_KEY_LEN], recv[SG_KEY_LEN];
 	int rc;
 
 	if (!u || u->connected) {
@@ -230,15 +213,7 @@ static void rx_handshake(struct peer *p, uint8_t *msg, size_t len, unsigned q)
 	if (p->o.rxq > p->o.txq && q != p->o.txq)
 		sg_peer_fail(p, "handshake response on queue %u, not the control queue %u", q,
 			     p->o.txq);
-	rc = sg_hs_response_consume(&u->hs, &u->id, msg, len, &rp);
-	if (rc == SG_OK)
-		rc = sg_hs_keys(&u->hs, send, recv);
-	if (rc == SG_OK)
-		rc = sg_aead_ctx_init(&u->send_ctx, rp.suite, send);
-	if (rc == SG_OK)
-		rc = sg_aead_ctx_init(&u->recv_ctx, rp.suite, recv);
-	sg_wipe(send, sizeof(send));
-	sg_wipe(recv, sizeof(recv));
+	rc = sg_hs_response_to_ctx(&u->hs, &u->id, msg, len, &rp, &u->send_ctx, &u->recv_ctx);
 	if (rc != SG_OK) {
 		sg_peer_fail(p, "user %u: handshake response: %s", (unsigned)(u - p->u),
 			     sg_status_name(rc));

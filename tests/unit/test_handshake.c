@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "crypto/aead.h"
 #include "crypto/crypto.h"
 #include "crypto/handshake.h"
 #include "proto/bytes.h"
@@ -265,6 +266,44 @@ static void test_response_with_unoffered_suite(void **state)
 			 SG_E_SUITE);
 }
 
+/* The client's contexts from sg_hs_response_to_ctx talk to the relay's keys. */
+static void test_response_to_ctx(void **state)
+{
+	struct world w;
+	struct sg_init_payload p;
+	struct sg_resp_payload rp;
+	struct sg_aead_ctx cs, cr, rs, rr;
+	uint8_t cpub[32], rsend[32], rrecv[32], buf[48];
+	struct sg_aead_op op = { .data = buf, .tag = buf + 32, .len = 32, .counter = 3 };
+	(void)state;
+
+	world_init(&w);
+	assert_int_equal(relay_take(&w, w.init, sizeof(w.init), &p, cpub), SG_OK);
+	assert_int_equal(sg_hs_response_create(&w.rs, w.resp, 7, &w.rp, NULL), SG_OK);
+	assert_int_equal(sg_hs_keys(&w.rs, rsend, rrecv), SG_OK);
+	assert_int_equal(sg_hs_response_to_ctx(&w.ci, &w.client, w.resp, sizeof(w.resp), &rp, &cs,
+					       &cr), SG_OK);
+	assert_int_equal(rp.user_id, w.rp.user_id);
+	assert_int_equal(sg_aead_ctx_init(&rs, rp.suite, rsend), SG_OK);
+	assert_int_equal(sg_aead_ctx_init(&rr, rp.suite, rrecv), SG_OK);
+	memset(buf, 0x5a, 32);
+	op.ctx = &cs; /* client -> relay */
+	assert_int_equal(sg_aead_seal_burst(&op, 1), 1);
+	op.ctx = &rr;
+	assert_int_equal(sg_aead_open_burst(&op, 1), 1);
+	op.ctx = &rs; /* relay -> client */
+	assert_int_equal(sg_aead_seal_burst(&op, 1), 1);
+	op.ctx = &cr;
+	assert_int_equal(sg_aead_open_burst(&op, 1), 1);
+	/* A tampered response leaves no usable context behind. */
+	world_init(&w);
+	assert_int_equal(relay_take(&w, w.init, sizeof(w.init), &p, cpub), SG_OK);
+	assert_int_equal(sg_hs_response_create(&w.rs, w.resp, 7, &w.rp, NULL), SG_OK);
+	w.resp[50] ^= 1;
+	assert_true(sg_hs_response_to_ctx(&w.ci, &w.client, w.resp, sizeof(w.resp), &rp, &cs,
+					  &cr) < 0);
+}
+
 static void test_choose_suite(void **state)
 {
 	static const struct {
@@ -322,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_bad_payloads_rejected),
 		cmocka_unit_test(test_response_checks),
 		cmocka_unit_test(test_response_with_unoffered_suite),
+		cmocka_unit_test(test_response_to_ctx),
 		cmocka_unit_test(test_choose_suite),
 		cmocka_unit_test(test_fixed_ephemerals_are_deterministic),
 	};

@@ -602,6 +602,27 @@ static void test_round_trip(void **state)
 	}
 }
 
+/* The ARP request a peer sends parses as one, and the relay's answer follows. */
+static void test_arp_request(void **state)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 7 }, rmac[6] = { 2, 0, 0, 0, 0, 1 };
+	static const uint8_t me[4] = { 198, 18, 0, 2 }, relay[4] = { 198, 18, 0, 1 };
+	uint8_t *f = heap_buf(SG_PKT_ARP_REQUEST_LEN);
+	struct sg_pkt p;
+	(void)state;
+
+	assert_int_equal(sg_pkt_arp_request(f, mac, me, relay), 60);
+	assert_int_equal(sg_pkt_parse(f, SG_PKT_ARP_REQUEST_LEN, &p), SG_PKT_ARP);
+	assert_memory_equal(p.src.mac, mac, 6);
+	assert_memory_equal(p.src.addr, me, 4);
+	assert_memory_equal(p.dst_addr, relay, 4);
+	assert_true(sg_all_zero(f + 42, 18)); /* padding */
+	assert_int_equal(sg_pkt_arp_reply(f, SG_PKT_ARP_REQUEST_LEN, &p, rmac, relay), 42);
+	assert_memory_equal(f, mac, 6);          /* back to the requester */
+	assert_memory_equal(f + 22, rmac, 6);   /* sender hardware: the relay */
+	free(f);
+}
+
 /* A template writes exactly what sg_pkt_write_udp_headers writes. */
 static void test_template(void **state)
 {
@@ -865,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_arp_request),
 		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_udp6_zero_checksum),
 		cmocka_unit_test(test_arp_reply),
