@@ -7,7 +7,8 @@
  *   main.c    options, the order of the steps, exit codes
  *   port.c    the DPDK port: set-up, link wait, single-frame TX, linger
  *   users.c   ARP for the relay, sign-ups (handshakes), sessions
- *   traffic.c TSC-paced DATA: sealing, queue by session, TX bursts
+ *   traffic.c the chat phase: TSC pacing, the per-second timeline
+ *   data.c    DATA frames: sealing, queue by session, TX bursts; checks
  *   rx.c      every returned frame: counted; every K-th DATA opened, checked
  *   report.c  the live progress line, the summary table, JSON
  *   hist.c    the latency histogram (pure C)
@@ -121,9 +122,16 @@ unsigned sg_gen_queue_of(const struct sg_gen *g, const struct sg_gen_user *u);
 void sg_gen_endpoints(const struct sg_gen *g, const struct sg_gen_user *u,
 		      struct sg_endpoint *from, struct sg_endpoint *to);
 
-/* traffic.c */
+/* data.c */
 size_t sg_gen_body_len(const struct sg_gen_opts *o, uint64_t seq);
 uint8_t sg_gen_body_byte(uint64_t seq, size_t i);
+/* Build and send DATA seq .. seq + n - 1 (n <= SG_GEN_BURST); how many the port took. */
+unsigned sg_gen_send_data(struct sg_gen *g, uint64_t seq, unsigned n);
+/* Open and check DATA frame msg to user r; its latency into g->lat. */
+void sg_gen_verify_data(struct sg_gen *g, struct sg_gen_user *r, uint8_t *msg, size_t len,
+			uint64_t now);
+
+/* traffic.c */
 int sg_gen_traffic(struct sg_gen *g);
 
 /* rx.c */

@@ -63,41 +63,6 @@ static void rx_handshake(struct sg_gen *g, uint8_t *msg, size_t len, uint64_t no
 	sg_gen_hist_add(&g->hs_lat, (now - u->hs_sent_tsc) * 1000000000ull / g->hz);
 }
 
-/* Open and check one DATA frame to user r; its latency into the histogram. */
-static void verify_data(struct sg_gen *g, struct sg_gen_user *r, uint8_t *msg, size_t len,
-			uint64_t now)
-{
-	unsigned me = (unsigned)(r - g->u), s = (me + g->o.users - 1) % g->o.users;
-	const uint8_t *body = msg + SG_HDR_LEN + SG_DATA_INNER_LEN;
-	struct sg_data_inner in;
-	struct sg_hdr h;
-	uint64_t tsc, seq;
-	size_t plen, blen;
-
-	if (sg_transport_open(&r->recv_ctx, msg, len, &h, &plen) != SG_OK ||
-	    plen < SG_DATA_INNER_LEN + SG_GEN_BODY_MIN ||
-	    sg_data_inner_decode(&in, msg + SG_HDR_LEN) != SG_OK ||
-	    in.peer_user != g->u[s].user_id || in.class != SG_CLASS_CLOUD) {
-		g->c.verify_failed++;
-		return;
-	}
-	blen = plen - SG_DATA_INNER_LEN;
-	tsc = sg_le64(body);
-	seq = sg_le64(body + 8);
-	if (in.msg_id != seq || seq % g->o.users != s || blen != sg_gen_body_len(&g->o, seq) ||
-	    tsc > now) {
-		g->c.verify_failed++;
-		return;
-	}
-	for (size_t i = SG_GEN_BODY_MIN; i < blen; i++)
-		if (body[i] != sg_gen_body_byte(seq, i)) {
-			g->c.verify_failed++;
-			return;
-		}
-	g->c.verified++;
-	sg_gen_hist_add(&g->lat, (now - tsc) * 1000000000ull / g->hz);
-}
-
 static void rx_reply(struct sg_gen *g, struct sg_gen_user *u, uint8_t *msg, size_t len)
 {
 	struct sg_reply rep;
@@ -143,7 +108,7 @@ static void rx_frame(struct sg_gen *g, uint8_t *f, size_t len, uint64_t now)
 		g->c.delivered++;
 		g->c.delivered_wire_bytes += len + SG_GEN_WIRE_EXTRA;
 		if (g->c.delivered % g->o.verify_every == 0)
-			verify_data(g, u, msg, pk.payload_len, now);
+			sg_gen_verify_data(g, u, msg, pk.payload_len, now);
 	} else if (type == SG_MSG_RELAY_REPLY) {
 		rx_reply(g, u, msg, pk.payload_len);
 	} else {
