@@ -47,6 +47,7 @@ enum {
 	SG_GEN_DRAIN_MS = 200,         /* after the last DATA, for frames in flight */
 	SG_GEN_MAX_SECONDS = 3600,
 	SG_GEN_WIRE_EXTRA = 24,        /* FCS 4 + preamble 8 + inter-frame gap 12 */
+	SG_GEN_ETH_IPV4_UDP = 42,      /* Ethernet 14 + IPv4 20 + UDP 8 */
 };
 
 #define SG_GEN_IDX_BASE 0x6e000000u /* our session indexes: BASE + user */

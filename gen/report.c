@@ -113,11 +113,14 @@ int sg_gen_json(const struct sg_gen *g, const char *path)
 		g->failed ? "false" : "true", g->failed ? g->failed : "", g->o.users,
 		(unsigned long long)c->hs_done);
 	json_hist(f, "handshake_latency_us", &g->hs_lat);
-	fprintf(f, ", \"rate\": %.0f, \"mix\": \"%s\", \"size\": %u, \"duration_s\": %.3f, "
+	fprintf(f, ", \"rate\": %.0f, \"mix\": \"%s\", \"size\": %u, \"frame_len\": %u, "
+		   "\"duration_s\": %.3f, "
 		   "\"offered\": %llu, \"delivered\": %llu, \"loss\": %lld, "
 		   "\"delivered_fps\": %.1f, \"delivered_gbps\": %.6f, \"offered_gbps\": %.6f, "
 		   "\"verify_every\": %u, \"verified\": %llu, \"verify_failed\": %llu, ",
-		g->o.rate, g->o.mix == SG_GEN_MIX_IMIX ? "imix" : "fixed", g->o.size, g->run_s,
+		g->o.rate, g->o.mix == SG_GEN_MIX_IMIX ? "imix" : "fixed", g->o.size,
+		g->o.mix == SG_GEN_MIX_IMIX ? 0u : SG_GEN_ETH_IPV4_UDP + SG_DATA_OVERHEAD + g->o.size,
+		g->run_s,
 		(unsigned long long)c->offered, (unsigned long long)c->delivered,
 		(long long)c->offered - (long long)c->delivered, rate_of(g, (double)c->delivered),
 		rate_of(g, (double)c->delivered_wire_bytes * 8 / 1e9),
