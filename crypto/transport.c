@@ -18,11 +18,9 @@
 #include "proto/status.h"
 #include "transport.h"
 
-int sg_transport_seal(const struct sg_aead_ctx *ctx, const struct sg_hdr *h,
-		      const uint8_t *plain, size_t plen, uint8_t *out, size_t cap,
-		      size_t *out_len)
+int sg_transport_seal_op(const struct sg_aead_ctx *ctx, const struct sg_hdr *h, uint8_t *msg,
+			 size_t plen, size_t cap, struct sg_aead_op *op, size_t *out_len)
 {
-	struct sg_aead_op op;
 	size_t min, max, total;
 	int rc;
 
@@ -38,28 +36,39 @@ int sg_transport_seal(const struct sg_aead_ctx *ctx, const struct sg_hdr *h,
 		return SG_E_NOSPACE;
 	if (h->counter >= SG_REJECT_AFTER_MESSAGES)
 		return SG_E_COUNTER;
-
-	/* Plaintext first: plain may already sit at out + SG_HDR_LEN (or be NULL, if empty). */
-	if (plen != 0)
-		memmove(out + SG_HDR_LEN, plain, plen);
-	sg_hdr_encode(out, h);
+	sg_hdr_encode(msg, h);
 	/* Catches what the range alone does not (DELIVERY_ACK's entry grid). */
-	rc = sg_proto_classify(out, total);
+	rc = sg_proto_classify(msg, total);
 	if (rc < 0)
 		return rc;
-
-	op = (struct sg_aead_op){
+	*op = (struct sg_aead_op){
 		.ctx = ctx,
-		.ad = out,
+		.ad = msg,
 		.ad_len = SG_HDR_LEN,
-		.data = out + SG_HDR_LEN,
+		.data = msg + SG_HDR_LEN,
 		.len = (uint32_t)plen,
-		.tag = out + SG_HDR_LEN + plen,
+		.tag = msg + SG_HDR_LEN + plen,
 		.counter = h->counter,
 	};
+	*out_len = total;
+	return SG_OK;
+}
+
+int sg_transport_seal(const struct sg_aead_ctx *ctx, const struct sg_hdr *h,
+		      const uint8_t *plain, size_t plen, uint8_t *out, size_t cap,
+		      size_t *out_len)
+{
+	struct sg_aead_op op;
+	int rc;
+
+	/* Plaintext first: plain may already sit at out + SG_HDR_LEN (or be NULL, if empty). */
+	if (plen != 0 && cap >= SG_HDR_LEN + plen)
+		memmove(out + SG_HDR_LEN, plain, plen);
+	rc = sg_transport_seal_op(ctx, h, out, plen, cap, &op, out_len);
+	if (rc != SG_OK)
+		return rc;
 	if (sg_aead_seal_burst(&op, 1) != 1)
 		return op.status;
-	*out_len = total;
 	return SG_OK;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * transport.h - one transport message at a time: header + seal, and
- * classify + open.  For the control plane, clients and tests; the data
- * plane uses the burst API of aead.h directly on its buffers.
+ * classify + open.  For the control plane, clients, surge-gen and tests;
+ * the relay's data plane uses the burst API of aead.h directly on its buffers.
  */
 #ifndef SG_CRYPTO_TRANSPORT_H
 #define SG_CRYPTO_TRANSPORT_H
@@ -23,6 +23,14 @@
 int sg_transport_seal(const struct sg_aead_ctx *ctx, const struct sg_hdr *h,
 		      const uint8_t *plain, size_t plen, uint8_t *out, size_t cap,
 		      size_t *out_len);
+
+/*
+ * The same for sealing in bursts: the plaintext (plen bytes) already sits
+ * at msg + SG_HDR_LEN; checks as above, writes the header and fills *op for
+ * sg_aead_seal_burst().  The frame is only valid once that burst sealed it.
+ */
+int sg_transport_seal_op(const struct sg_aead_ctx *ctx, const struct sg_hdr *h, uint8_t *msg,
+			 size_t plen, size_t cap, struct sg_aead_op *op, size_t *out_len);
 
 /*
  * Classify msg (type, length, reserved bits), decode its header into h, and

@@ -26,6 +26,13 @@ static inline uint64_t sg_le64(const uint8_t *p)
 	return (uint64_t)sg_le32(p) | (uint64_t)sg_le32(p + 4) << 32;
 }
 
+/* Network byte order, for the few big-endian fields surge writes (UDP ports). */
+static inline void sg_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
 static inline void sg_put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
