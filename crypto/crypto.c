@@ -2,6 +2,8 @@
 /*
  * crypto.c - libsodium start-up, CPU capabilities, randomness, wiping.
  */
+#include <stdio.h>
+
 #include <sodium.h>
 
 #include "crypto.h"
@@ -10,7 +12,17 @@
 int sg_crypto_init(void)
 {
 	/* sodium_init() is thread-safe; 1 means it already ran. */
-	return sodium_init() < 0 ? SG_E_SYSTEM : SG_OK;
+	int rc = sodium_init();
+
+	if (rc < 0)
+		return SG_E_SYSTEM;
+#ifdef SG_NULL_CIPHER
+	/* A test build for scripts/bench --null: say so once, loudly. */
+	if (rc == 0)
+		fputs("surge: WARNING: NULL-CIPHER TEST BUILD (-Dnull_cipher=true): DATA frames are "
+		      "NOT encrypted or authenticated; never deploy this build\n", stderr);
+#endif
+	return SG_OK;
 }
 
 int sg_crypto_have_aes256gcm(void)
