@@ -4,14 +4,21 @@
  * up with real Noise IK handshakes and then chat through the relay: the
  * state of one run (one lcore, one net_memif server port) and the calls
  * between its files:
- *   main.c    options, the order of the steps, exit codes
- *   port.c    the DPDK port: set-up, link wait, single-frame TX, linger
- *   users.c   ARP for the relay, sign-ups (handshakes), sessions
- *   traffic.c the chat phase: TSC pacing, the per-second timeline
- *   data.c    DATA frames: sealing, queue by session, TX bursts; checks
- *   rx.c      every returned frame: counted; every K-th DATA opened, checked
- *   report.c  the live progress line, the summary table, JSON
- *   hist.c    the latency histogram (pure C)
+ *   main.c     options, the order of the steps, exit codes
+ *   port.c     the DPDK port: set-up, link wait, single-frame TX, linger
+ *   users.c    ARP for the relay, the chat users' sign-ups, sessions
+ *   traffic.c  the chat phase: TSC pacing, the surge's turn each round, the
+ *              relay's health (link, silence)
+ *   data.c     DATA frames: sealing, queue by session, TX bursts; checks
+ *   surge_io.c the surge population on the wire: the profile's due
+ *              sign-ups and log-ins, retries, cookies, the final drain
+ *   rx.c       every returned frame: counted; every K-th DATA opened,
+ *              checked; handshake answers to users.c or surge.c
+ *   timeline.c the per-second rows, CSV
+ *   report.c   the live progress line, the summary table, JSON
+ *   hist.c     the latency histogram (pure C)
+ *   profile.c  the sign-up / log-in schedule (pure C)
+ *   surge.c    the surge population: keys, handshake window (pure C)
  *
  * Queues: the relay (memif client) has W workers, W RX and W + 1 TX queues
  * (the control plane sends on queue W).  This side mirrors it: --queues
@@ -24,13 +31,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "crypto/aead.h"
 #include "crypto/cookie.h"
 #include "crypto/handshake.h"
 #include "crypto/keys.h"
 #include "hist.h"
+#include "profile.h"
 #include "proto/messages.h"
+#include "surge.h"
 
 struct rte_mempool;
 struct sg_endpoint;
@@ -48,19 +58,30 @@ enum {
 	SG_GEN_MAX_SECONDS = 3600,
 	SG_GEN_WIRE_EXTRA = 24,        /* FCS 4 + preamble 8 + inter-frame gap 12 */
 	SG_GEN_ETH_IPV4_UDP = 42,      /* Ethernet 14 + IPv4 20 + UDP 8 */
+	SG_GEN_STALL_MS = 2000,        /* sending, nothing back this long: the relay stopped */
+	SG_GEN_HEALTH_MS = 10,         /* how often the link is looked at */
+	SG_GEN_SURGE_PER_ROUND = 2,    /* surge initiations per loop round, at most */
+	SG_GEN_SURGE_SCAN = 64,        /* in-flight slots checked for timeouts per round */
+	SG_GEN_SURGE_DEFAULT_SIZE = 50000,
+	SG_GEN_SURGE_DRAIN_MS = 5000,  /* after the traffic phase, for handshakes in flight */
 };
 
-#define SG_GEN_IDX_BASE 0x6e000000u /* our session indexes: BASE + user */
+/* Chat users' sender indexes: BASE | attempt << 15 | user (user < 2^15). */
+#define SG_GEN_IDX_BASE 0x6e000000u
+#define SG_GEN_IDX_USER_MASK 0x7fffu
 
 enum sg_gen_mix { SG_GEN_MIX_FIXED = 0, SG_GEN_MIX_IMIX = 1 };
 
 struct sg_gen_opts {
-	const char *relay_key_file, *json;
+	const char *relay_key_file, *json, *csv;
 	uint8_t relay_ip[4], gen_ip[4];
 	uint16_t udp_port;
 	unsigned users, size, mix, duration_s, verify_every, queues;
 	unsigned link_timeout_s, linger_s;
 	double rate; /* DATA frames/s; 0: as fast as possible */
+	struct sg_gen_profile prof; /* surge users: sign-ups and log-ins during the chat */
+	unsigned hs_window, hs_timeout_ms, hs_tries;
+	uint64_t seed;
 };
 
 struct sg_gen_user {
@@ -68,9 +89,9 @@ struct sg_gen_user {
 	struct sg_keypair id;
 	struct sg_cookie_maker maker;
 	struct sg_handshake hs;
-	uint64_t user_id, send_counter, hs_sent_tsc;
-	uint32_t local_index, relay_index;
-	uint16_t udp_port;
+	uint64_t user_id, send_counter, hs_sent_tsc, hs_first_tsc;
+	uint32_t local_index, relay_index; /* local: IDX_BASE | attempt << 15 | i */
+	uint16_t udp_port, attempts;
 	int connected;
 };
 
@@ -80,12 +101,20 @@ struct sg_gen_counters {
 	uint64_t verified, verify_failed;
 	uint64_t replies[SG_REPLY_CODE_MAX + 2]; /* last: an unknown code */
 	uint64_t unexpected, rx_frames, arp_replies, hs_sent, hs_done, hs_failed;
+	uint64_t hs_retries, hs_late, cookies; /* the chat users' sign-ups */
 };
 
-/* One second of the run. */
+/* One second of the run: counts are what happened in it (deltas). */
 struct sg_gen_second {
-	uint64_t offered, delivered;
-	uint64_t p99_ns; /* cumulative p99 at the end of that second */
+	double t_unix, dt_s;         /* wall clock at its end; its length */
+	uint64_t offered, delivered, delivered_wire_bytes, tx_full;
+	uint64_t p99_ns;             /* cumulative data latency p99 at its end */
+	uint64_t lat_p99_ns;         /* data latency p99 of this second alone */
+	uint64_t su_due, su_due_cum, su_offered, su_done, su_failed;
+	uint64_t li_offered, li_done, li_failed, retries, cookies;
+	uint64_t hs_p50_ns, hs_p99_ns; /* surge handshakes completed in this second */
+	uint64_t live, in_flight;    /* at its end */
+	uint64_t replies[SG_REPLY_CODE_MAX + 2];
 };
 
 struct sg_gen {
@@ -99,10 +128,20 @@ struct sg_gen {
 	struct sg_gen_user *u;
 	struct sg_gen_counters c;
 	struct sg_gen_hist lat, hs_lat;  /* nanoseconds */
+	struct sg_gen_hist lat_mark;     /* g->lat when the current second began */
 	struct sg_gen_second *sec;       /* duration_s + 1 entries */
 	unsigned n_sec;
 	double run_s;                    /* traffic phase as it ran */
 	const char *failed;              /* why the run stopped early, or NULL */
+	char failed_buf[128];
+	/* The surge population (surge_io.c); have_surge when the profile has one. */
+	struct sg_gen_surge surge;
+	int have_surge;
+	uint64_t t0_tsc;                 /* start of the traffic phase */
+	uint64_t su_due;                 /* sign-ups due by the profile so far */
+	uint64_t su_unfinished;          /* surge handshakes still in flight at the end */
+	/* The relay's health: TSC of the first send not followed by any RX, or 0. */
+	uint64_t unanswered_since, next_health;
 };
 
 /* port.c */
@@ -134,15 +173,46 @@ void sg_gen_verify_data(struct sg_gen *g, struct sg_gen_user *r, uint8_t *msg, s
 
 /* traffic.c */
 int sg_gen_traffic(struct sg_gen *g);
+/* A frame went out: the relay's silence is measured from the first unanswered one. */
+static inline void sg_gen_sent(struct sg_gen *g, uint64_t now)
+{
+	if (!g->unanswered_since)
+		g->unanswered_since = now ? now : 1;
+}
+/* 0, or -1 (g->failed set) when the link is down or the relay went silent. */
+int sg_gen_relay_alive(struct sg_gen *g, uint64_t now);
+
+/* surge_io.c */
+int sg_gen_surge_setup(struct sg_gen *g);
+void sg_gen_surge_teardown(struct sg_gen *g);
+/* The surge's turn in a loop round: timeouts, due log-ins, due sign-ups. */
+void sg_gen_surge_round(struct sg_gen *g, uint64_t now);
+void sg_gen_surge_rx(struct sg_gen *g, int type, const uint8_t *msg, size_t len, uint64_t now);
+/* After the traffic phase: wait (bounded) for the handshakes in flight. */
+int sg_gen_surge_drain(struct sg_gen *g);
+uint64_t sg_gen_tsc_ns(const struct sg_gen *g, uint64_t tsc);
+
+/* users.c: a chat user's initiation (again), e.g. after a cookie reply. */
+int sg_gen_user_initiate(struct sg_gen *g, struct sg_gen_user *u);
+void sg_gen_user_cookie(struct sg_gen *g, struct sg_gen_user *u, const uint8_t *msg, size_t len);
 
 /* rx.c */
 unsigned sg_gen_poll_rx(struct sg_gen *g);
 /* The user whose session index this is, or NULL. */
 struct sg_gen_user *sg_gen_user_by_index(struct sg_gen *g, uint32_t index);
 
+/* timeline.c */
+/* Start the timeline at now (traffic phase begins). */
+void sg_gen_timeline_start(struct sg_gen *g, uint64_t now);
+/* Close the current second at now (its rates are per now - its start). */
+void sg_gen_timeline_close(struct sg_gen *g, uint64_t now, struct sg_gen_counters *prev,
+			   struct sg_gen_surge_counters *sprev, uint64_t *mark);
+int sg_gen_csv(const struct sg_gen *g, const char *path);
+void sg_gen_timeline_json(const struct sg_gen *g, FILE *f);
+extern const char *const sg_gen_reply_names[SG_REPLY_CODE_MAX + 2];
+
 /* report.c */
-void sg_gen_progress(const struct sg_gen *g, unsigned second, const struct sg_gen_counters *prev,
-		     double dt_s);
+void sg_gen_progress(const struct sg_gen *g, unsigned second, const struct sg_gen_second *s);
 void sg_gen_summary(const struct sg_gen *g);
 int sg_gen_json(const struct sg_gen *g, const char *path);
 

@@ -77,3 +77,28 @@ uint64_t sg_gen_hist_quantile(const struct sg_gen_hist *h, double q)
 		mid = h->max;
 	return mid;
 }
+
+void sg_gen_hist_delta(struct sg_gen_hist *out, const struct sg_gen_hist *now,
+		       const struct sg_gen_hist *then)
+{
+	unsigned lo = SG_GEN_HIST_BUCKETS, hi = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->n = now->n - then->n;
+	out->sum = now->sum - then->sum;
+	if (out->n == 0)
+		return;
+	for (unsigned b = 0; b < SG_GEN_HIST_BUCKETS; b++) {
+		out->b[b] = now->b[b] - then->b[b];
+		if (out->b[b]) {
+			lo = lo < b ? lo : b;
+			hi = b;
+		}
+	}
+	out->min = sg_gen_hist_bucket_low(lo);
+	out->max = hi + 1 < SG_GEN_HIST_BUCKETS ? sg_gen_hist_bucket_low(hi + 1) - 1 : UINT64_MAX;
+	if (out->min < now->min)
+		out->min = now->min;
+	if (out->max > now->max)
+		out->max = now->max;
+}

@@ -26,6 +26,13 @@ void sg_gen_hist_add(struct sg_gen_hist *h, uint64_t v);
 /* The bucket of v and the smallest value of a bucket (exposed for tests). */
 unsigned sg_gen_hist_bucket(uint64_t v);
 uint64_t sg_gen_hist_bucket_low(unsigned b);
+/*
+ * out = the samples added to `now` since it was copied into `then` (a
+ * per-interval histogram from a cumulative one).  min and max become the
+ * bounds of the lowest and highest non-empty buckets, clamped to now's.
+ */
+void sg_gen_hist_delta(struct sg_gen_hist *out, const struct sg_gen_hist *now,
+		       const struct sg_gen_hist *then);
 /* The value below which a fraction q (0..1) of the samples lie; 0 when empty. */
 uint64_t sg_gen_hist_quantile(const struct sg_gen_hist *h, double q);
 

@@ -6,10 +6,13 @@
  *       (one lcore; --vdev net_memif0,role=server,socket=PATH)
  *
  * Steps: the port (bounded wait for the relay's memif connection), ARP,
- * sign-up of every user, the chat phase, the report.  Exit 0 when every
- * step ran and every checked frame verified; 1 when the relay did not
- * answer, a step failed or a frame failed verification (a partial report
- * is printed); 2 for a usage error.
+ * sign-up of every chat user, the chat phase with the surge population's
+ * sign-ups and log-ins on top (profile.h, surge_io.c), the report (summary,
+ * --json, --csv).  Exit 0 when every step ran and every checked frame
+ * verified; 1 when the relay was not there, did not answer, stopped
+ * mid-run, a step failed or a frame failed verification (a partial report
+ * is printed and written); 2 for a usage error, naming the option.
+ * docs/GEN.md describes every option.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,12 +35,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: surge-gen --relay-key FILE [--relay-ip A] [--gen-ip A] [--users N]\n"
 		"                 [--rate FPS] [--size BYTES | --mix imix] [--duration S]\n"
-		"                 [--verify-every K] [--queues Q] [--json FILE]\n"
-		"                 [--link-timeout S] [--linger S] -- EAL arguments\n"
+		"                 [--verify-every K] [--queues Q] [--json FILE] [--csv FILE]\n"
+		"                 [--link-timeout S] [--linger S]\n"
+		"                 [--baseline R] [--surge N/D [--compress K] [--surge-at S]\n"
+		"                 [--surge-size M]] [--reconnect-storm N@T[/S]]...\n"
+		"                 [--hs-window W] [--hs-timeout MS] [--hs-tries N] [--seed X]\n"
+		"                 -- EAL arguments\n"
 		"  --relay-key FILE   the relay's public key (base64, surge-relay --genkey)\n"
 		"  --relay-ip A       the relay's IPv4 address (198.18.0.1)\n"
 		"  --gen-ip A         this generator's IPv4 address (198.18.0.2)\n"
-		"  --users N          simulated users, 2..%u (64)\n"
+		"  --users N          chat users, signed up first, 2..%u (64)\n"
 		"  --rate FPS         DATA frames/s offered, TSC-paced; 0: as fast as possible\n"
 		"                     (0)\n"
 		"  --size BYTES       body bytes, %u..%u (64)\n"
@@ -46,10 +53,26 @@ static void usage(FILE *f)
 		"  --verify-every K   open and check every K-th returned frame (64)\n"
 		"  --queues Q         memif queues = relay workers + 1, 2..%u (2)\n"
 		"  --json FILE        the summary as JSON, with a per-second timeline\n"
+		"  --csv FILE         the per-second timeline as CSV (header row first)\n"
 		"  --link-timeout S   wait for the memif connection (30)\n"
-		"  --linger S         at the end, wait for the relay to disconnect (10)\n",
+		"  --linger S         at the end, wait for the relay to disconnect (10)\n"
+		"surge population (sign-ups during the chat; surge users send no DATA):\n"
+		"  --baseline R       sign-ups per second all along (0)\n"
+		"  --surge N/D        outage step: N sign-ups over D of surge time (D: 90, 90s,\n"
+		"                     30m, 24h, 1d), e.g. 3000000/24h\n"
+		"  --compress K       K seconds of surge time per real second (1)\n"
+		"  --surge-at S       the step starts S seconds into the chat (0)\n"
+		"  --surge-size M     run only the first M sign-ups of the step\n"
+		"                     (min(N, %u): fits the relay's default 65535 sessions)\n"
+		"  --reconnect-storm N@T[/S]  N signed-up surge users log in again at second T,\n"
+		"                     spread over S seconds (0: at once); up to %u storms\n"
+		"  --hs-window W      surge handshakes in flight at most, 1..%u (1024)\n"
+		"  --hs-timeout MS    resend an unanswered initiation after MS, doubling (1000)\n"
+		"  --hs-tries N       attempts before a handshake counts as failed, 1..16 (4)\n"
+		"  --seed X           surge identities derive from X (random): the same X\n"
+		"                     against the same relay makes returning users\n",
 		SG_GEN_MAX_USERS, SG_GEN_BODY_MIN, SG_BODY_MAX_IPV4, SG_GEN_MAX_SECONDS,
-		SG_GEN_MAX_Q);
+		SG_GEN_MAX_Q, SG_GEN_SURGE_DEFAULT_SIZE, SG_GEN_MAX_STORMS, SG_GEN_SURGE_MAX_WINDOW);
 }
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -78,6 +101,71 @@ static int parse_rate(const char *s, double *out)
 	return 0;
 }
 
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *e;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &e, 0);
+	if (errno || *e || e == s || s[0] == '-' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_nonneg(const char *s, double hi, double *out)
+{
+	char *e;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &e);
+	if (errno || *e || e == s || !(v >= 0) || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* What the options of the surge population mean together. */
+static int check_profile(struct sg_gen_opts *o, int have_surge_size, int have_seed)
+{
+	struct sg_gen_profile *p = &o->prof;
+
+	if (!p->surge_n && have_surge_size) {
+		fprintf(stderr, "surge-gen: --surge-size needs --surge N/D\n");
+		return -1;
+	}
+	if (p->surge_n && !have_surge_size)
+		p->surge_size = p->surge_n < SG_GEN_SURGE_DEFAULT_SIZE ? p->surge_n :
+									  SG_GEN_SURGE_DEFAULT_SIZE;
+	if (p->surge_size > p->surge_n) {
+		fprintf(stderr, "surge-gen: --surge-size %llu is more than the %llu sign-ups of "
+				"--surge\n", (unsigned long long)p->surge_size,
+			(unsigned long long)p->surge_n);
+		return -1;
+	}
+	if (p->surge_n && p->surge_at >= o->duration_s) {
+		fprintf(stderr, "surge-gen: --surge-at %.1f is not within --duration %u\n",
+			p->surge_at, o->duration_s);
+		return -1;
+	}
+	for (unsigned i = 0; i < p->n_storms; i++)
+		if (p->storm[i].at_s >= o->duration_s) {
+			fprintf(stderr, "surge-gen: --reconnect-storm at %.1f s is not within "
+					"--duration %u\n", p->storm[i].at_s, o->duration_s);
+			return -1;
+		}
+	if (p->n_storms && !p->surge_n && !(p->baseline > 0)) {
+		fprintf(stderr, "surge-gen: --reconnect-storm needs surge users (--surge or "
+				"--baseline) to log in again\n");
+		return -1;
+	}
+	if (!have_seed)
+		sg_random(&o->seed, sizeof(o->seed));
+	return 0;
+}
+
 static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -94,14 +182,28 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "link-timeout", required_argument, NULL, 'L' },
 		{ "linger", required_argument, NULL, 'l' },
+		{ "csv", required_argument, NULL, 'C' },
+		{ "baseline", required_argument, NULL, 'B' },
+		{ "surge", required_argument, NULL, 'S' },
+		{ "compress", required_argument, NULL, 'K' },
+		{ "surge-at", required_argument, NULL, 'A' },
+		{ "surge-size", required_argument, NULL, 'Z' },
+		{ "reconnect-storm", required_argument, NULL, 'T' },
+		{ "hs-window", required_argument, NULL, 'W' },
+		{ "hs-timeout", required_argument, NULL, 'O' },
+		{ "hs-tries", required_argument, NULL, 'N' },
+		{ "seed", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, idx = -1, have_size = 0;
+	int c, idx = -1, have_size = 0, have_seed = 0, have_surge_size = 0;
+	uint64_t u64;
 
 	*o = (struct sg_gen_opts){ .udp_port = SG_UDP_PORT_DEFAULT, .users = 64, .size = 64,
 				   .duration_s = 5, .verify_every = 64, .queues = 2,
 				   .link_timeout_s = 30, .linger_s = 10,
+				   .hs_window = 1024, .hs_timeout_ms = 1000, .hs_tries = 4,
+				   .prof = { .compress = 1 },
 				   .relay_ip = { 198, 18, 0, 1 }, .gen_ip = { 198, 18, 0, 2 } };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
@@ -132,6 +234,33 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		case 'j': o->json = v; break;
 		case 'L': bad = parse_uint(v, 1, 3600, &o->link_timeout_s); break;
 		case 'l': bad = parse_uint(v, 0, 3600, &o->linger_s); break;
+		case 'C': o->csv = v; break;
+		case 'B': bad = parse_nonneg(v, 1e7, &o->prof.baseline); break;
+		case 'S':
+			bad = sg_gen_profile_parse_surge(v, &o->prof.surge_n, &o->prof.surge_s);
+			break;
+		case 'K':
+			bad = parse_nonneg(v, 1e6, &o->prof.compress) || o->prof.compress <= 0;
+			break;
+		case 'A': bad = parse_nonneg(v, SG_GEN_MAX_SECONDS, &o->prof.surge_at); break;
+		case 'Z':
+			bad = parse_u64(v, 1, SG_GEN_SURGE_MAX_USERS, &o->prof.surge_size);
+			have_surge_size = 1;
+			break;
+		case 'T':
+			bad = o->prof.n_storms >= SG_GEN_MAX_STORMS ||
+			      sg_gen_profile_parse_storm(v, &o->prof.storm[o->prof.n_storms]) != 0;
+			if (!bad)
+				o->prof.n_storms++;
+			break;
+		case 'W': bad = parse_uint(v, 1, SG_GEN_SURGE_MAX_WINDOW, &o->hs_window); break;
+		case 'O': bad = parse_uint(v, 1, 600000, &o->hs_timeout_ms); break;
+		case 'N': bad = parse_uint(v, 1, 16, &o->hs_tries); break;
+		case 'X':
+			bad = parse_u64(v, 0, UINT64_MAX, &u64);
+			o->seed = u64;
+			have_seed = 1;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			fprintf(stderr, "surge-gen: unknown option or missing value: '%s'\n",
@@ -159,7 +288,7 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		fprintf(stderr, "surge-gen: --size and --mix exclude each other\n");
 		return -1;
 	}
-	return 0;
+	return check_profile(o, have_surge_size, have_seed);
 }
 
 static int read_relay_pub(const char *path, uint8_t pub[SG_KEY_LEN])
@@ -190,8 +319,12 @@ static int run(struct sg_gen *g)
 	}
 	if (sg_gen_arp(g) != 0 || sg_gen_signup(g) != 0)
 		return -1;
-	fprintf(stderr, "surge-gen: %u users signed up; chatting for %u s\n", g->o.users,
+	fprintf(stderr, "surge-gen: %u users signed up; chatting for %u s", g->o.users,
 		g->o.duration_s);
+	if (g->have_surge)
+		fprintf(stderr, "; %u surge users (seed %llu)", g->surge.cfg.users,
+			(unsigned long long)g->o.seed);
+	fputc('\n', stderr);
 	return sg_gen_traffic(g);
 }
 
@@ -205,14 +338,14 @@ int main(int argc, char **argv)
 			ours = i;
 			break;
 		}
-	if (parse_opts(&g.o, ours, argv) != 0)
-		return 2;
-	if (read_relay_pub(g.o.relay_key_file, g.relay_pub) != 0)
-		return 2;
 	if (sg_crypto_init() != SG_OK) {
 		fprintf(stderr, "surge-gen: libsodium did not start\n");
 		return 1;
 	}
+	if (parse_opts(&g.o, ours, argv) != 0)
+		return 2;
+	if (read_relay_pub(g.o.relay_key_file, g.relay_pub) != 0)
+		return 2;
 	g.rxq = g.o.queues;
 	g.txq = g.o.queues - 1;
 	g.sec = calloc(g.o.duration_s + 1, sizeof(*g.sec));
@@ -230,6 +363,10 @@ int main(int argc, char **argv)
 	g.hz = rte_get_tsc_hz();
 	if (sg_gen_users_init(&g) != 0) {
 		fprintf(stderr, "surge-gen: out of memory for %u users\n", g.o.users);
+		g.failed = "out of memory";
+		rc = -1;
+	} else if (sg_gen_surge_setup(&g) != 0) {
+		g.failed = "out of memory";
 		rc = -1;
 	} else {
 		rc = run(&g);
@@ -237,7 +374,12 @@ int main(int argc, char **argv)
 	sg_gen_summary(&g);
 	if (g.o.json && sg_gen_json(&g, g.o.json) != 0)
 		fprintf(stderr, "surge-gen: %s: cannot write the JSON report\n", g.o.json);
+	if (g.o.csv && sg_gen_csv(&g, g.o.csv) != 0)
+		fprintf(stderr, "surge-gen: %s: cannot write the CSV timeline\n", g.o.csv);
+	if (g.failed)
+		fprintf(stderr, "surge-gen: partial report: %s\n", g.failed);
 	sg_gen_port_linger(&g);
+	sg_gen_surge_teardown(&g);
 	sg_gen_users_fini(&g);
 	sg_gen_port_stop(&g);
 	rte_eal_cleanup();

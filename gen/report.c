@@ -2,19 +2,17 @@
 /*
  * report.c - what surge-gen says: a one-line progress display on stderr
  * each second (rewritten in place with \r), the summary table on stdout at
- * the end, and with --json the same numbers as one JSON object with a
- * per-second timeline.  Rates use the traffic phase's measured length;
- * Gbit/s counts wire bytes (frame + FCS, preamble and gap: 24 bytes).
- * Latencies are in microseconds, from the log-bucket histograms (hist.h).
+ * the end, and with --json the same numbers as one JSON object with the
+ * per-second timeline (timeline.c).  Rates use the traffic phase's
+ * measured length; Gbit/s counts wire bytes (frame + FCS, preamble and
+ * gap: 24 bytes).  Latencies are in microseconds, from the log-bucket
+ * histograms (hist.h).  A run that stopped early says why in the first line
+ * of the summary and in "failed"; what it reports is what happened until
+ * then.
  */
 #include <stdio.h>
 
 #include "gen.h"
-
-static const char *const reply_names[SG_REPLY_CODE_MAX + 2] = {
-	"stored", "unknown_recipient", "recipient_offline", "mailbox_full", "policy_blocked",
-	"too_large", "rate_limited", "malformed", "unavailable", "unknown_code",
-};
 
 static double us(uint64_t ns)
 {
@@ -26,15 +24,21 @@ static double q_us(const struct sg_gen_hist *h, double q)
 	return us(sg_gen_hist_quantile(h, q));
 }
 
-void sg_gen_progress(const struct sg_gen *g, unsigned second, const struct sg_gen_counters *prev,
-		     double dt_s)
+void sg_gen_progress(const struct sg_gen *g, unsigned second, const struct sg_gen_second *s)
 {
-	double off = (double)(g->c.offered - prev->offered) / dt_s;
-	double del = (double)(g->c.delivered - prev->delivered) / dt_s;
+	double dt = s->dt_s > 0 ? s->dt_s : 1;
 	long long loss = (long long)g->c.offered - (long long)g->c.delivered;
 
-	fprintf(stderr, "\r[%3us] offered %10.0f/s  delivered %10.0f/s  loss %8lld  "
-			"p99 %9.1f us ", second, off, del, loss, q_us(&g->lat, 0.99));
+	fprintf(stderr, "\r[%3us] data %8.0f/s %7.3f Gb/s loss %lld p99 %.0f us", second,
+		(double)s->delivered / dt, (double)s->delivered_wire_bytes * 8 / 1e9 / dt, loss,
+		us(s->lat_p99_ns));
+	if (g->have_surge)
+		fprintf(stderr, " | signup %5.0f/%5.0f/s fail %llu login %5.0f/s hs p99 %.1f ms "
+				"live %llu inflight %llu ", (double)s->su_done / dt,
+			(double)s->su_offered / dt, (unsigned long long)g->surge.c.su_failed,
+			(double)s->li_done / dt, (double)s->hs_p99_ns / 1e6,
+			(unsigned long long)s->live, (unsigned long long)s->in_flight);
+	fputs("   ", stderr);
 	fflush(stderr);
 }
 
@@ -42,6 +46,8 @@ static double rate_of(const struct sg_gen *g, double v)
 {
 	return g->run_s > 0 ? v / g->run_s : 0;
 }
+
+static void surge_summary(const struct sg_gen *g);
 
 void sg_gen_summary(const struct sg_gen *g)
 {
@@ -84,7 +90,7 @@ void sg_gen_summary(const struct sg_gen *g)
 	       (unsigned long long)g->lat.n);
 	for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 		if (c->replies[i]) {
-			printf("  %-30s %s %llu\n", replies ? "" : "relay replies", reply_names[i],
+			printf("  %-30s %s %llu\n", replies ? "" : "relay replies", sg_gen_reply_names[i],
 			       (unsigned long long)c->replies[i]);
 			replies += c->replies[i];
 		}
@@ -92,7 +98,67 @@ void sg_gen_summary(const struct sg_gen *g)
 		printf("  %-30s none\n", "relay replies");
 	printf("  %-30s %llu\n", "unexpected frames", (unsigned long long)c->unexpected);
 	printf("  %-30s %llu\n", "not sent (TX queue full)", (unsigned long long)c->tx_full);
+	if (c->hs_retries || c->cookies || c->hs_late)
+		printf("  %-30s %llu retries, %llu cookie replies, %llu late answers\n",
+		       "chat sign-ups", (unsigned long long)c->hs_retries,
+		       (unsigned long long)c->cookies, (unsigned long long)c->hs_late);
+	if (g->have_surge)
+		surge_summary(g);
 	fflush(stdout);
+}
+
+static void surge_summary(const struct sg_gen *g)
+{
+	const struct sg_gen_profile *p = &g->o.prof;
+	const struct sg_gen_surge *s = &g->surge;
+	const struct sg_gen_surge_counters *c = &s->c;
+	double busy = 0;
+	unsigned peak = 0;
+
+	printf("surge\n");
+	if (p->surge_n)
+		printf("  %-30s %llu over %.0f s of surge time = %.2f/s, x%.0f = %.0f/s from "
+		       "%.0f s; running %llu (%.3f %% of it, %.1f s)\n", "outage step",
+		       (unsigned long long)p->surge_n, p->surge_s,
+		       (double)p->surge_n / p->surge_s, p->compress, sg_gen_profile_surge_rate(p),
+		       p->surge_at, (unsigned long long)p->surge_size,
+		       100.0 * (double)p->surge_size / (double)p->surge_n,
+		       sg_gen_profile_surge_len(p));
+	if (p->baseline > 0)
+		printf("  %-30s %.1f sign-ups/s\n", "baseline", p->baseline);
+	for (unsigned i = 0; i < g->n_sec; i++)
+		if (g->sec[i].su_done > peak && g->sec[i].dt_s > 0.5) {
+			peak = (unsigned)g->sec[i].su_done;
+			busy = g->sec[i].dt_s;
+		}
+	printf("  %-30s %llu due, %llu offered, %llu completed, %llu failed, %llu unfinished"
+	       " (peak %.0f/s)\n", "sign-ups", (unsigned long long)g->su_due,
+	       (unsigned long long)c->su_offered, (unsigned long long)c->su_done,
+	       (unsigned long long)c->su_failed, (unsigned long long)g->su_unfinished,
+	       busy > 0 ? peak / busy : 0.0);
+	if (p->n_storms)
+		printf("  %-30s %llu due, %llu offered, %llu completed, %llu failed, %llu skipped"
+		       "   p50 %.1f ms   p99 %.1f ms\n", "log-ins (reconnect storms)",
+		       (unsigned long long)sg_gen_profile_logins_total(p),
+		       (unsigned long long)c->li_offered, (unsigned long long)c->li_done,
+		       (unsigned long long)c->li_failed, (unsigned long long)c->li_skipped,
+		       q_us(&s->login_lat, 0.5) / 1e3, q_us(&s->login_lat, 0.99) / 1e3);
+	printf("  %-30s p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n %llu)\n",
+	       "handshake latency (ms)", q_us(&s->lat, 0.5) / 1e3, q_us(&s->lat, 0.9) / 1e3,
+	       q_us(&s->lat, 0.99) / 1e3, q_us(&s->lat, 0.999) / 1e3, us(s->lat.max) / 1e3,
+	       (unsigned long long)s->lat.n);
+	printf("  %-30s %llu retries, %llu cookie replies (%llu refused), %llu late, "
+	       "%llu bad\n", "handshake answers", (unsigned long long)c->retries,
+	       (unsigned long long)c->cookies, (unsigned long long)c->cookie_bad,
+	       (unsigned long long)c->late, (unsigned long long)c->resp_bad);
+	if (c->signup_known || c->login_mismatch)
+		printf("  %-30s %llu sign-ups answered as log-ins, %llu log-ins not matching\n",
+		       "surprises", (unsigned long long)c->signup_known,
+		       (unsigned long long)c->login_mismatch);
+	printf("  %-30s %llu at the end (%llu chat + %llu surge; window %u, seed %llu)\n",
+	       "live sessions (gen's view)", (unsigned long long)(g->c.hs_done + s->live),
+	       (unsigned long long)g->c.hs_done, (unsigned long long)s->live, s->cfg.window,
+	       (unsigned long long)g->o.seed);
 }
 
 static void json_hist(FILE *f, const char *name, const struct sg_gen_hist *h)
@@ -100,6 +166,46 @@ static void json_hist(FILE *f, const char *name, const struct sg_gen_hist *h)
 	fprintf(f, "\"%s\": {\"n\": %llu, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, "
 		   "\"p99_9\": %.3f, \"max\": %.3f}", name, (unsigned long long)h->n,
 		q_us(h, 0.5), q_us(h, 0.9), q_us(h, 0.99), q_us(h, 0.999), us(h->max));
+}
+
+static void json_surge(const struct sg_gen *g, FILE *f)
+{
+	const struct sg_gen_profile *p = &g->o.prof;
+	const struct sg_gen_surge *s = &g->surge;
+	const struct sg_gen_surge_counters *c = &s->c;
+
+	fprintf(f, "\"surge\": {\"enabled\": %s, \"seed\": %llu, \"baseline\": %.3f, "
+		   "\"surge_n\": %llu, \"surge_s\": %.0f, \"compress\": %.3f, \"surge_at\": %.3f, "
+		   "\"surge_size\": %llu, \"surge_rate\": %.3f, \"window\": %u, "
+		   "\"timeout_ms\": %u, \"tries\": %u, \"population\": %u, \"storms\": [",
+		g->have_surge ? "true" : "false", (unsigned long long)g->o.seed, p->baseline,
+		(unsigned long long)p->surge_n, p->surge_s, p->compress, p->surge_at,
+		(unsigned long long)p->surge_size, sg_gen_profile_surge_rate(p), g->o.hs_window,
+		g->o.hs_timeout_ms, g->o.hs_tries, s->cfg.users);
+	for (unsigned i = 0; i < p->n_storms; i++)
+		fprintf(f, "%s{\"n\": %u, \"at_s\": %.3f, \"over_s\": %.3f}", i ? ", " : "",
+			p->storm[i].n, p->storm[i].at_s, p->storm[i].over_s);
+	fprintf(f, "], \"signups_due\": %llu, \"signups_offered\": %llu, \"signups_done\": %llu, "
+		   "\"signups_failed\": %llu, \"signups_unfinished\": %llu, "
+		   "\"signups_known\": %llu, \"logins_due\": %llu, \"logins_offered\": %llu, "
+		   "\"logins_done\": %llu, \"logins_failed\": %llu, \"logins_skipped\": %llu, "
+		   "\"login_mismatch\": %llu, \"retries\": %llu, \"cookies\": %llu, "
+		   "\"cookie_bad\": %llu, \"late\": %llu, \"resp_bad\": %llu, "
+		   "\"live_sessions\": %llu, ",
+		(unsigned long long)g->su_due, (unsigned long long)c->su_offered,
+		(unsigned long long)c->su_done, (unsigned long long)c->su_failed,
+		(unsigned long long)g->su_unfinished, (unsigned long long)c->signup_known,
+		(unsigned long long)sg_gen_profile_logins_total(p),
+		(unsigned long long)c->li_offered, (unsigned long long)c->li_done,
+		(unsigned long long)c->li_failed, (unsigned long long)c->li_skipped,
+		(unsigned long long)c->login_mismatch, (unsigned long long)c->retries,
+		(unsigned long long)c->cookies, (unsigned long long)c->cookie_bad,
+		(unsigned long long)c->late, (unsigned long long)c->resp_bad,
+		(unsigned long long)(g->c.hs_done + s->live));
+	json_hist(f, "handshake_latency_us", &s->lat);
+	fprintf(f, ", ");
+	json_hist(f, "login_latency_us", &s->login_lat);
+	fprintf(f, "}");
 }
 
 int sg_gen_json(const struct sg_gen *g, const char *path)
@@ -129,15 +235,15 @@ int sg_gen_json(const struct sg_gen *g, const char *path)
 	json_hist(f, "latency_us", &g->lat);
 	fprintf(f, ", \"replies\": {");
 	for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
-		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", reply_names[i],
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", sg_gen_reply_names[i],
 			(unsigned long long)c->replies[i]);
-	fprintf(f, "}, \"unexpected\": %llu, \"tx_full\": %llu, \"timeline\": [",
-		(unsigned long long)c->unexpected, (unsigned long long)c->tx_full);
-	for (unsigned i = 0; i < g->n_sec; i++)
-		fprintf(f, "%s{\"second\": %u, \"offered\": %llu, \"delivered\": %llu, "
-			   "\"p99_us\": %.3f}", i ? ", " : "", i + 1,
-			(unsigned long long)g->sec[i].offered,
-			(unsigned long long)g->sec[i].delivered, us(g->sec[i].p99_ns));
-	fprintf(f, "]}\n");
+	fprintf(f, "}, \"unexpected\": %llu, \"tx_full\": %llu, \"chat_signup_retries\": %llu, "
+		   "\"chat_cookies\": %llu, ", (unsigned long long)c->unexpected,
+		(unsigned long long)c->tx_full, (unsigned long long)c->hs_retries,
+		(unsigned long long)c->cookies);
+	json_surge(g, f);
+	fprintf(f, ", \"timeline\": ");
+	sg_gen_timeline_json(g, f);
+	fprintf(f, "}\n");
 	return fclose(f) == 0 ? 0 : -1;
 }

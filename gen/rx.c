@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rx.c - everything that comes back from the relay, on every RX queue:
- * ARP replies (the relay's MAC), handshake responses (a user's session),
- * DATA (counted; every K-th opened with the recipient's key and checked:
- * inner header peer = the sender i - 1, class, body bytes; then the TSC
- * latency from the timestamp in the body), RELAY_REPLY (opened, counted by
- * code) and anything else (counted as unexpected).  No logging per frame.
+ * ARP replies (the relay's MAC), handshake responses and cookie replies
+ * (to a chat user: its session, or its next initiation with mac2; to a
+ * surge slot: surge_io.c), DATA (counted; every K-th opened with the
+ * recipient's key and checked: inner header peer = the sender i - 1, class,
+ * body bytes; then the TSC latency from the timestamp in the body),
+ * RELAY_REPLY (opened, counted by code) and anything else (counted as
+ * unexpected).  Any frame at all tells traffic.c the relay is alive.  No
+ * logging per frame.
  */
 #include <string.h>
 
@@ -24,9 +27,10 @@
 
 struct sg_gen_user *sg_gen_user_by_index(struct sg_gen *g, uint32_t index)
 {
-	uint32_t i = index - SG_GEN_IDX_BASE;
+	uint32_t i = index & SG_GEN_IDX_USER_MASK;
 
-	return index >= SG_GEN_IDX_BASE && i < g->o.users ? &g->u[i] : NULL;
+	return (index & 0xff000000u) == SG_GEN_IDX_BASE && i < g->o.users &&
+		       g->u[i].local_index == index ? &g->u[i] : NULL;
 }
 
 static void rx_arp(struct sg_gen *g, const uint8_t *f, size_t len)
@@ -48,7 +52,7 @@ static void rx_handshake(struct sg_gen *g, uint8_t *msg, size_t len, uint64_t no
 	int rc;
 
 	if (!u || u->connected) {
-		g->c.unexpected++;
+		g->c.hs_late++; /* an earlier attempt's answer */
 		return;
 	}
 	rc = sg_hs_response_to_ctx(&u->hs, &u->id, msg, len, &rp, &u->send_ctx, &u->recv_ctx);
@@ -60,7 +64,7 @@ static void rx_handshake(struct sg_gen *g, uint8_t *msg, size_t len, uint64_t no
 	u->user_id = rp.user_id;
 	u->connected = 1;
 	g->c.hs_done++;
-	sg_gen_hist_add(&g->hs_lat, (now - u->hs_sent_tsc) * 1000000000ull / g->hz);
+	sg_gen_hist_add(&g->hs_lat, (now - u->hs_first_tsc) * 1000000000ull / g->hz);
 }
 
 static void rx_reply(struct sg_gen *g, struct sg_gen_user *u, uint8_t *msg, size_t len)
@@ -96,8 +100,18 @@ static void rx_frame(struct sg_gen *g, uint8_t *f, size_t len, uint64_t now)
 	}
 	msg = f + pk.payload_off;
 	type = sg_proto_classify(msg, pk.payload_len);
-	if (type == SG_MSG_HANDSHAKE_RESP) {
-		rx_handshake(g, msg, pk.payload_len, now);
+	if (type == SG_MSG_HANDSHAKE_RESP || type == SG_MSG_COOKIE_REPLY) {
+		uint32_t to = sg_le32(msg + (type == SG_MSG_HANDSHAKE_RESP ? SG_RESP_OFF_RECEIVER :
+								      SG_COOKIE_OFF_RECEIVER));
+
+		if (sg_gen_surge_owns(to))
+			sg_gen_surge_rx(g, type, msg, pk.payload_len, now);
+		else if (type == SG_MSG_HANDSHAKE_RESP)
+			rx_handshake(g, msg, pk.payload_len, now);
+		else if ((u = sg_gen_user_by_index(g, to)) != NULL)
+			sg_gen_user_cookie(g, u, msg, pk.payload_len);
+		else
+			g->c.hs_late++;
 		return;
 	}
 	u = type > 0 && sg_proto_is_transport((uint8_t)type) ?
@@ -135,5 +149,7 @@ unsigned sg_gen_poll_rx(struct sg_gen *g)
 		}
 		got += n;
 	}
+	if (got)
+		g->unanswered_since = 0;
 	return got;
 }

@@ -5,30 +5,48 @@
  * with s's session key and its next counter, on the TX queue of s's worker.
  * Pacing uses the TSC: frame i is due at start + i / rate; each round sends
  * the frames that are due (at most a burst, so a late round catches up
- * without one large burst), and polls RX.  --rate 0 sends full bursts.
- * The last second of the timeline also holds the drain (frames in flight).
+ * without one large burst), gives the surge population its turn (a bounded
+ * number of initiations, surge_io.c) and polls RX.  --rate 0 sends full
+ * bursts.  Each second closes a row of the timeline (timeline.c); the last
+ * row also holds the drain (frames and handshakes in flight).
+ *
+ * The relay's health: every SG_GEN_HEALTH_MS the memif link is looked at,
+ * and when something was sent SG_GEN_STALL_MS ago and nothing at all came
+ * back since, the relay is taken to have stopped.  Either ends the phase
+ * with g->failed set (a partial report follows, exit code 1), never a hang.
  * The frames themselves: data.c.
  */
 #include <stdio.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 #include "gen.h"
 
-/* Close one second of the timeline; its rates are per (now - *mark). */
-static void end_second(struct sg_gen *g, struct sg_gen_counters *prev, uint64_t *mark,
-		       uint64_t now)
+int sg_gen_relay_alive(struct sg_gen *g, uint64_t now)
 {
-	struct sg_gen_second *s = &g->sec[g->n_sec];
-	double dt = (double)(now - *mark) / (double)g->hz;
+	struct rte_eth_link link;
+	double at = (double)(now - g->t0_tsc) / (double)g->hz;
 
-	s->offered = g->c.offered - prev->offered;
-	s->delivered = g->c.delivered - prev->delivered;
-	s->p99_ns = sg_gen_hist_quantile(&g->lat, 0.99);
-	sg_gen_progress(g, g->n_sec + 1, prev, dt);
-	g->n_sec++;
-	*prev = g->c;
-	*mark = now;
+	if (g->failed)
+		return -1;
+	if (g->unanswered_since && now - g->unanswered_since > sg_gen_ms_to_tsc(g, SG_GEN_STALL_MS)) {
+		snprintf(g->failed_buf, sizeof(g->failed_buf), "the relay stopped answering at "
+			 "%.1f s (nothing back for %u ms while sending)", at, SG_GEN_STALL_MS);
+		g->failed = g->failed_buf;
+	} else if (now >= g->next_health) {
+		g->next_health = now + sg_gen_ms_to_tsc(g, SG_GEN_HEALTH_MS);
+		if (rte_eth_link_get_nowait(g->port, &link) == 0 && !link.link_status) {
+			snprintf(g->failed_buf, sizeof(g->failed_buf), "the relay closed the memif "
+				 "connection at %.1f s (link down)", at);
+			g->failed = g->failed_buf;
+			g->linked = 0;
+		}
+	}
+	if (!g->failed)
+		return 0;
+	fprintf(stderr, "\nsurge-gen: %s\n", g->failed);
+	return -1;
 }
 
 int sg_gen_traffic(struct sg_gen *g)
@@ -38,7 +56,9 @@ int sg_gen_traffic(struct sg_gen *g)
 	uint64_t drain_end;
 	double per_tsc = g->o.rate / (double)g->hz;
 	struct sg_gen_counters prev = g->c;
+	struct sg_gen_surge_counters sprev = g->surge.c;
 
+	sg_gen_timeline_start(g, start);
 	while (now < end) {
 		uint64_t due = g->o.rate > 0 ? (uint64_t)((double)(now - start) * per_tsc) + 1 :
 					      seq + SG_GEN_BURST;
@@ -46,22 +66,29 @@ int sg_gen_traffic(struct sg_gen *g)
 										SG_GEN_BURST) : 0;
 
 		if (n) {
-			sg_gen_send_data(g, seq, n);
+			if (sg_gen_send_data(g, seq, n))
+				sg_gen_sent(g, now);
 			seq += n;
 		}
+		sg_gen_surge_round(g, now);
 		sg_gen_poll_rx(g);
 		now = rte_get_tsc_cycles();
+		if (sg_gen_relay_alive(g, now) != 0)
+			break;
 		if (now >= next_sec && g->n_sec + 1 < g->o.duration_s) {
-			end_second(g, &prev, &mark, now);
+			sg_gen_timeline_close(g, now, &prev, &sprev, &mark);
 			next_sec += g->hz;
 		}
 	}
 	g->run_s = (double)(now - start) / (double)g->hz;
-	drain_end = now + sg_gen_ms_to_tsc(g, SG_GEN_DRAIN_MS);
-	while (rte_get_tsc_cycles() < drain_end)
-		sg_gen_poll_rx(g);
+	if (!g->failed) {
+		drain_end = now + sg_gen_ms_to_tsc(g, SG_GEN_DRAIN_MS);
+		while (rte_get_tsc_cycles() < drain_end)
+			sg_gen_poll_rx(g);
+		sg_gen_surge_drain(g);
+	}
 	if (g->n_sec < g->o.duration_s) /* its rates per the traffic, not the drain */
-		end_second(g, &prev, &mark, now);
+		sg_gen_timeline_close(g, now, &prev, &sprev, &mark);
 	fputc('\n', stderr);
-	return 0;
+	return g->failed ? -1 : 0;
 }

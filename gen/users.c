@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * users.c - surge-gen's simulated users: fresh identities, ARP for the
- * relay's MAC, and sign-up with real Noise IK handshakes (crypto/
- * handshake.h).  User i uses session index SG_GEN_IDX_BASE + i and UDP
- * port SG_GEN_PORT_BASE + i; its initiation goes out on TX queue i % T
- * (every worker sees initiations), responses come back on the control
- * plane's queue and are consumed by rx.c.  Every wait is bounded by
- * SG_GEN_ANSWER_MS.
+ * users.c - surge-gen's chat users: fresh identities, ARP for the relay's
+ * MAC, and sign-up with real Noise IK handshakes (crypto/handshake.h).
+ * User i uses UDP port SG_GEN_PORT_BASE + i and the sender index
+ * SG_GEN_IDX_BASE | attempt << 15 | i, so an answer to an earlier attempt
+ * is told apart; its initiation goes out on TX queue i % T (every worker
+ * sees initiations), responses come back on the control plane's queue and
+ * are consumed by rx.c.  At most SIGNUP_WINDOW sign-ups are outstanding
+ * (the relay's handshake ring holds 1024); one unanswered after RETRY_MS
+ * is sent again (a new initiation), and a cookie reply makes the next one
+ * carry mac2.  Every wait is bounded: sign-up fails when no handshake has
+ * completed for SG_GEN_ANSWER_MS.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +26,7 @@
 #include "proto/status.h"
 #include "proto/tai64n.h"
 
-enum { IDLE_US = 20, ARP_RETRY_MS = 500 };
+enum { IDLE_US = 20, ARP_RETRY_MS = 500, RETRY_MS = 1000, SIGNUP_WINDOW = 512, RETRY_SCAN = 64 };
 
 int sg_gen_users_init(struct sg_gen *g)
 {
@@ -37,7 +41,6 @@ int sg_gen_users_init(struct sg_gen *g)
 
 		sg_keypair_generate(&u->id);
 		sg_cookie_maker_init(&u->maker, g->relay_pub);
-		u->local_index = SG_GEN_IDX_BASE + i;
 		u->udp_port = (uint16_t)(SG_GEN_PORT_BASE + i);
 	}
 	return 0;
@@ -129,39 +132,96 @@ static size_t build_udp(const struct sg_gen *g, const struct sg_gen_user *u,
 	return hl + plen;
 }
 
-int sg_gen_signup(struct sg_gen *g)
+int sg_gen_user_initiate(struct sg_gen *g, struct sg_gen_user *u)
 {
 	uint8_t msg[SG_INIT_LEN], f[SG_GEN_FRAME_MAX];
+	unsigned i = (unsigned)(u - g->u);
+	struct sg_init_payload ip;
+	uint64_t now;
+	int rc;
 
-	for (unsigned i = 0; i < g->o.users; i++) {
-		struct sg_gen_user *u = &g->u[i];
-		struct sg_init_payload ip;
-		int rc;
+	memset(&ip, 0, sizeof(ip));
+	sg_tai64n_now(ip.timestamp);
+	ip.version = SG_PROTO_VERSION;
+	if (sg_crypto_have_aes256gcm())
+		ip.suites[ip.n_suites++] = SG_SUITE_AES256_GCM;
+	ip.suites[ip.n_suites++] = SG_SUITE_CHACHA20_POLY1305;
+	u->attempts++;
+	u->local_index = SG_GEN_IDX_BASE | (uint32_t)(u->attempts & 0x1ff) << 15 | i;
+	now = rte_get_tsc_cycles();
+	rc = sg_hs_initiation_create(&u->hs, msg, &u->id, g->relay_pub, u->local_index, &ip,
+				     &u->maker, now / g->hz, NULL);
+	if (rc != SG_OK) {
+		fprintf(stderr, "surge-gen: user %u: initiation: %s\n", i, sg_status_name(rc));
+		g->failed = "could not build an initiation";
+		return -1;
+	}
+	u->hs_sent_tsc = now;
+	if (u->attempts == 1)
+		u->hs_first_tsc = now;
+	if (sg_gen_send_frame(g, i % g->txq, f, build_udp(g, u, msg, sizeof(msg), f)) == 0)
+		g->c.hs_sent++;
+	return 0;
+}
 
-		memset(&ip, 0, sizeof(ip));
-		sg_tai64n_now(ip.timestamp);
-		ip.version = SG_PROTO_VERSION;
-		if (sg_crypto_have_aes256gcm())
-			ip.suites[ip.n_suites++] = SG_SUITE_AES256_GCM;
-		ip.suites[ip.n_suites++] = SG_SUITE_CHACHA20_POLY1305;
-		rc = sg_hs_initiation_create(&u->hs, msg, &u->id, g->relay_pub, u->local_index,
-					     &ip, &u->maker, (uint64_t)time(NULL), NULL);
-		if (rc != SG_OK) {
-			fprintf(stderr, "surge-gen: user %u: initiation: %s\n", i,
-				sg_status_name(rc));
-			g->failed = "could not build an initiation";
+void sg_gen_user_cookie(struct sg_gen *g, struct sg_gen_user *u, const uint8_t *msg, size_t len)
+{
+	if (u->connected || sg_cookie_reply_consume(&u->maker, msg, len,
+						    rte_get_tsc_cycles() / g->hz) != SG_OK) {
+		g->c.hs_late++;
+		return;
+	}
+	g->c.cookies++;
+	g->c.hs_retries++;
+	sg_gen_user_initiate(g, u); /* with mac2 now */
+}
+
+/* Send again the initiations unanswered for RETRY_MS, looking at RETRY_SCAN users. */
+static int retry_some(struct sg_gen *g, unsigned started, unsigned *cursor, uint64_t now)
+{
+	uint64_t after = sg_gen_ms_to_tsc(g, RETRY_MS);
+
+	for (unsigned n = 0; n < RETRY_SCAN && n < started; n++) {
+		struct sg_gen_user *u = &g->u[*cursor];
+
+		*cursor = *cursor + 1 < started ? *cursor + 1 : 0;
+		if (u->connected || now - u->hs_sent_tsc < after)
+			continue;
+		g->c.hs_retries++;
+		if (sg_gen_user_initiate(g, u) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sg_gen_signup(struct sg_gen *g)
+{
+	uint64_t now = rte_get_tsc_cycles(), progress = now, done = 0;
+	uint64_t stuck = sg_gen_ms_to_tsc(g, SG_GEN_ANSWER_MS);
+	unsigned started = 0, cursor = 0;
+
+	while (g->c.hs_done < g->o.users) {
+		while (started < g->o.users && started - g->c.hs_done < SIGNUP_WINDOW) {
+			if (sg_gen_user_initiate(g, &g->u[started]) != 0)
+				return -1;
+			started++;
+			sg_gen_poll_rx(g);
+		}
+		if (sg_gen_poll_rx(g) == 0)
+			rte_delay_us_block(IDLE_US);
+		now = rte_get_tsc_cycles();
+		if (retry_some(g, started, &cursor, now) != 0)
+			return -1;
+		if (g->c.hs_done != done) {
+			done = g->c.hs_done;
+			progress = now;
+		} else if (now - progress > stuck) {
+			fprintf(stderr, "surge-gen: %llu of %u handshakes completed, none in the "
+					"last %u ms\n", (unsigned long long)g->c.hs_done, g->o.users,
+				SG_GEN_ANSWER_MS);
+			g->failed = "handshakes did not complete";
 			return -1;
 		}
-		u->hs_sent_tsc = rte_get_tsc_cycles();
-		if (sg_gen_send_frame(g, i % g->txq, f, build_udp(g, u, msg, sizeof(msg), f)) == 0)
-			g->c.hs_sent++;
-		sg_gen_poll_rx(g);
-	}
-	if (!wait_count(g, &g->c.hs_done, g->o.users, SG_GEN_ANSWER_MS)) {
-		fprintf(stderr, "surge-gen: %llu of %u handshakes completed within %u ms\n",
-			(unsigned long long)g->c.hs_done, g->o.users, SG_GEN_ANSWER_MS);
-		g->failed = "handshakes did not complete";
-		return -1;
 	}
 	return 0;
 }

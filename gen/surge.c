@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * surge.c - the surge population of surge.h: deterministic identities, the
+ * window of handshakes in flight with timeouts, retries and cookies, and
+ * the generator's count of the sessions the relay holds for it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "crypto/kdf.h"
+#include "proto/bytes.h"
+#include "proto/status.h"
+#include "proto/tai64n.h"
+#include "surge.h"
+
+static const char key_label[] = "surge-gen user v1";
+
+enum { LOGIN_SCAN = 8192 }; /* records a log-in looks at for an idle user */
+
+#define ATTEMPT_MASK ((1u << (31 - SG_GEN_SURGE_SLOT_BITS)) - 1u)
+
+int sg_gen_surge_init(struct sg_gen_surge *s, const struct sg_gen_surge_cfg *cfg,
+		      const uint8_t relay_pub[SG_KEY_LEN])
+{
+	memset(s, 0, sizeof(*s));
+	if (cfg->window < 1 || cfg->window > SG_GEN_SURGE_MAX_WINDOW || cfg->tries < 1 ||
+	    cfg->users > SG_GEN_SURGE_MAX_USERS)
+		return SG_E_INVAL;
+	s->cfg = *cfg;
+	memcpy(s->relay_pub, relay_pub, SG_KEY_LEN);
+	s->u = calloc(cfg->users ? cfg->users : 1, sizeof(*s->u));
+	s->slot = calloc(cfg->window, sizeof(*s->slot));
+	s->free_slot = calloc(cfg->window, sizeof(*s->free_slot));
+	s->est = calloc((size_t)cfg->max_seconds + 1, sizeof(*s->est));
+	if (!s->u || !s->slot || !s->free_slot || !s->est) {
+		sg_gen_surge_fini(s);
+		return SG_E_SYSTEM;
+	}
+	/* Lowest slot first out: a small surge uses few slots (and ports). */
+	for (uint32_t i = 0; i < cfg->window; i++)
+		s->free_slot[i] = cfg->window - 1 - i;
+	s->n_free = cfg->window;
+	return SG_OK;
+}
+
+void sg_gen_surge_fini(struct sg_gen_surge *s)
+{
+	if (s->slot)
+		sg_wipe(s->slot, sizeof(*s->slot) * s->cfg.window);
+	free(s->slot);
+	free(s->u);
+	free(s->free_slot);
+	free(s->est);
+	s->slot = NULL;
+	s->u = NULL;
+	s->free_slot = NULL;
+	s->est = NULL;
+}
+
+void sg_gen_surge_key(const struct sg_gen_surge *s, uint32_t i, struct sg_keypair *kp)
+{
+	uint8_t a[sizeof(key_label) - 1 + 8], b[4], h[SG_HASH_LEN];
+
+	memcpy(a, key_label, sizeof(key_label) - 1);
+	sg_put_le64(a + sizeof(key_label) - 1, s->cfg.seed);
+	sg_put_le32(b, i);
+	sg_blake2b(h, a, sizeof(a), b, sizeof(b));
+	sg_keypair_from_private(kp, h);
+	sg_wipe(h, sizeof(h));
+}
+
+static uint16_t port_of(uint32_t slot)
+{
+	return (uint16_t)(SG_GEN_SURGE_PORT_BASE + slot);
+}
+
+/* A new initiation for slot k (fresh ephemeral, timestamp, attempt index). */
+static int initiate(struct sg_gen_surge *s, uint32_t k, uint64_t now_ns, uint8_t *out,
+		    uint16_t *port)
+{
+	struct sg_gen_surge_slot *sl = &s->slot[k];
+	struct sg_init_payload ip;
+	int rc;
+
+	memset(&ip, 0, sizeof(ip));
+	sg_tai64n_now(ip.timestamp);
+	ip.version = SG_PROTO_VERSION;
+	if (s->cfg.offer_aes)
+		ip.suites[ip.n_suites++] = SG_SUITE_AES256_GCM;
+	ip.suites[ip.n_suites++] = SG_SUITE_CHACHA20_POLY1305;
+	s->attempt = (s->attempt + 1) & ATTEMPT_MASK;
+	sl->index = SG_GEN_SURGE_IDX_BASE | s->attempt << SG_GEN_SURGE_SLOT_BITS | k;
+	rc = sg_hs_initiation_create(&sl->hs, sl->msg, &sl->id, s->relay_pub, sl->index, &ip,
+				     &sl->maker, now_ns / 1000000000u, NULL);
+	if (rc != SG_OK)
+		return SG_GEN_SURGE_ERROR;
+	sl->tries++;
+	sl->deadline_ns = now_ns + (s->cfg.timeout_ns << (sl->tries - 1 < 16 ? sl->tries - 1 : 16));
+	memcpy(out, sl->msg, SG_INIT_LEN);
+	*port = port_of(k);
+	return SG_GEN_SURGE_SEND;
+}
+
+static void free_slot(struct sg_gen_surge *s, uint32_t k)
+{
+	struct sg_gen_surge_slot *sl = &s->slot[k];
+
+	sg_hs_wipe(&sl->hs);
+	sg_keypair_wipe(&sl->id);
+	sg_cookie_maker_wipe(&sl->maker);
+	sl->busy = 0;
+	s->free_slot[s->n_free++] = k;
+}
+
+/* Take a slot for user i and send its first initiation. */
+static int start(struct sg_gen_surge *s, uint32_t i, int login, uint64_t now_ns, uint8_t *out,
+		 uint16_t *port)
+{
+	uint32_t k = s->free_slot[--s->n_free];
+	struct sg_gen_surge_slot *sl = &s->slot[k];
+	int rc;
+
+	sl->busy = 1;
+	sl->login = (uint8_t)login;
+	sl->tries = 0;
+	sl->user = i;
+	sl->first_ns = now_ns;
+	sg_gen_surge_key(s, i, &sl->id);
+	sg_cookie_maker_init(&sl->maker, s->relay_pub);
+	rc = initiate(s, k, now_ns, out, port);
+	if (rc != SG_GEN_SURGE_SEND) {
+		free_slot(s, k);
+		return rc;
+	}
+	s->u[i].state = login ? SG_GEN_SU_LOGIN : SG_GEN_SU_SIGNUP;
+	s->u[i].slot = (uint16_t)k;
+	return rc;
+}
+
+int sg_gen_surge_signup(struct sg_gen_surge *s, uint64_t now_ns, uint8_t out[SG_INIT_LEN],
+			uint16_t *port)
+{
+	int rc;
+
+	if (s->next_signup >= s->cfg.users)
+		return SG_GEN_SURGE_NONE;
+	if (s->n_free == 0)
+		return SG_GEN_SURGE_FULL;
+	rc = start(s, s->next_signup, 0, now_ns, out, port);
+	if (rc == SG_GEN_SURGE_SEND) {
+		s->next_signup++;
+		s->c.su_offered++;
+	}
+	return rc;
+}
+
+int sg_gen_surge_login(struct sg_gen_surge *s, uint64_t now_ns, uint8_t out[SG_INIT_LEN],
+		       uint16_t *port)
+{
+	uint32_t n = s->next_signup, scan = n < LOGIN_SCAN ? n : LOGIN_SCAN;
+	int rc;
+
+	if (s->n_free == 0)
+		return SG_GEN_SURGE_FULL;
+	for (uint32_t look = 0; look < scan; look++) {
+		uint32_t i = s->login_cursor++ % n;
+
+		if (s->login_cursor >= n)
+			s->login_cursor = 0;
+		if (s->u[i].state != SG_GEN_SU_DONE)
+			continue;
+		rc = start(s, i, 1, now_ns, out, port);
+		if (rc == SG_GEN_SURGE_SEND)
+			s->c.li_offered++;
+		return rc;
+	}
+	return SG_GEN_SURGE_NONE;
+}
+
+static void give_up(struct sg_gen_surge *s, uint32_t k)
+{
+	struct sg_gen_surge_slot *sl = &s->slot[k];
+	struct sg_gen_surge_user *u = &s->u[sl->user];
+
+	if (sl->login) {
+		s->c.li_failed++;
+		u->state = SG_GEN_SU_DONE; /* still registered; its old session may live on */
+	} else {
+		s->c.su_failed++;
+		u->state = SG_GEN_SU_FAILED;
+	}
+	free_slot(s, k);
+}
+
+int sg_gen_surge_expire(struct sg_gen_surge *s, uint64_t now_ns, unsigned scan,
+			uint8_t out[SG_INIT_LEN], uint16_t *port)
+{
+	if (s->n_free == s->cfg.window)
+		return SG_GEN_SURGE_NONE;
+	for (unsigned n = 0; n < scan && n < s->cfg.window; n++) {
+		uint32_t k = s->expire_cursor;
+		struct sg_gen_surge_slot *sl = &s->slot[k];
+
+		s->expire_cursor = k + 1 < s->cfg.window ? k + 1 : 0;
+		if (!sl->busy || now_ns < sl->deadline_ns)
+			continue;
+		if (sl->tries >= s->cfg.tries) {
+			give_up(s, k);
+			continue;
+		}
+		s->c.retries++;
+		if (initiate(s, k, now_ns, out, port) != SG_GEN_SURGE_SEND) {
+			give_up(s, k);
+			return SG_GEN_SURGE_ERROR;
+		}
+		return SG_GEN_SURGE_SEND;
+	}
+	return SG_GEN_SURGE_NONE;
+}
+
+/* The busy slot this index names for its current attempt, or NULL. */
+static struct sg_gen_surge_slot *slot_of(struct sg_gen_surge *s, uint32_t index, uint32_t *k)
+{
+	uint32_t i = index & (SG_GEN_SURGE_MAX_WINDOW - 1);
+
+	if (!sg_gen_surge_owns(index) || i >= s->cfg.window || !s->slot[i].busy ||
+	    s->slot[i].index != index) {
+		s->c.late++;
+		return NULL;
+	}
+	*k = i;
+	return &s->slot[i];
+}
+
+static void session_begins(struct sg_gen_surge *s, struct sg_gen_surge_user *u, int replaces)
+{
+	uint32_t cur = s->sec;
+
+	if (replaces && u->sec <= s->cfg.max_seconds && s->est[u->sec] > 0) {
+		s->est[u->sec]--;
+		if ((uint64_t)u->sec + SG_SESSION_DEAD_S > cur)
+			s->live--;
+	}
+	u->sec = cur;
+	s->est[cur]++;
+	s->live++;
+}
+
+int sg_gen_surge_response(struct sg_gen_surge *s, const uint8_t *msg, size_t len,
+			  uint64_t now_ns)
+{
+	struct sg_resp_payload rp;
+	struct sg_gen_surge_slot *sl;
+	struct sg_gen_surge_user *u;
+	uint8_t tx[SG_KEY_LEN], rx[SG_KEY_LEN];
+	uint64_t ns;
+	uint32_t k;
+	int rc;
+
+	if (len < SG_RESP_LEN || !(sl = slot_of(s, sg_le32(msg + SG_RESP_OFF_RECEIVER), &k)))
+		return SG_E_STATE;
+	rc = sg_hs_response_consume(&sl->hs, &sl->id, msg, len, &rp);
+	if (rc == SG_OK)
+		rc = sg_hs_keys(&sl->hs, tx, rx); /* surge users send no DATA: keys dropped */
+	sg_wipe(tx, sizeof(tx));
+	sg_wipe(rx, sizeof(rx));
+	if (rc != SG_OK) {
+		/* Noise state is gone: the timer sends a fresh initiation. */
+		s->c.resp_bad++;
+		sg_hs_wipe(&sl->hs);
+		return rc;
+	}
+	u = &s->u[sl->user];
+	ns = now_ns - sl->first_ns;
+	sg_gen_hist_add(&s->lat, ns);
+	sg_gen_hist_add(&s->lat_sec, ns);
+	if (sl->login) {
+		sg_gen_hist_add(&s->login_lat, ns);
+		s->c.li_done++;
+		if ((rp.flags & SG_RESP_F_SIGNED_UP) || rp.user_id != u->user_id)
+			s->c.login_mismatch++;
+		if (u->logins < UINT8_MAX)
+			u->logins++;
+		session_begins(s, u, 1);
+	} else {
+		s->c.su_done++;
+		if (!(rp.flags & SG_RESP_F_SIGNED_UP))
+			s->c.signup_known++;
+		u->user_id = rp.user_id;
+		session_begins(s, u, 0);
+	}
+	u->state = SG_GEN_SU_DONE;
+	free_slot(s, k);
+	return SG_OK;
+}
+
+int sg_gen_surge_cookie(struct sg_gen_surge *s, const uint8_t *msg, size_t len,
+			uint64_t now_ns, uint8_t out[SG_INIT_LEN], uint16_t *port)
+{
+	struct sg_gen_surge_slot *sl;
+	uint64_t now_s = now_ns / 1000000000u;
+	uint32_t k;
+
+	if (len < SG_COOKIE_REPLY_LEN || !(sl = slot_of(s, sg_le32(msg + SG_COOKIE_OFF_RECEIVER), &k)))
+		return SG_GEN_SURGE_NONE;
+	if (sg_cookie_reply_consume(&sl->maker, msg, len, now_s) != SG_OK) {
+		s->c.cookie_bad++;
+		return SG_GEN_SURGE_NONE;
+	}
+	s->c.cookies++;
+	if (sl->tries >= s->cfg.tries) {
+		give_up(s, k);
+		return SG_GEN_SURGE_NONE;
+	}
+	/* The same initiation (the relay did not take it), now with mac2. */
+	sg_cookie_add_macs(&sl->maker, sl->msg, SG_INIT_LEN, now_s);
+	sl->tries++;
+	sl->deadline_ns = now_ns + (s->cfg.timeout_ns << (sl->tries - 1 < 16 ? sl->tries - 1 : 16));
+	memcpy(out, sl->msg, SG_INIT_LEN);
+	*port = port_of(k);
+	return SG_GEN_SURGE_SEND;
+}
+
+void sg_gen_surge_second(struct sg_gen_surge *s, uint32_t sec)
+{
+	if (sec > s->cfg.max_seconds)
+		sec = s->cfg.max_seconds;
+	while (s->sec < sec) {
+		s->sec++;
+		if (s->sec >= SG_SESSION_DEAD_S)
+			s->live -= s->est[s->sec - SG_SESSION_DEAD_S];
+	}
+}
