@@ -15,6 +15,8 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -265,16 +267,32 @@ static unsigned expire(struct sg_plane *p, uint64_t now)
 	return n;
 }
 
+/* What the DPDK heap holds now (mempools, rings, session table, caches). */
+static uint64_t heap_bytes(void)
+{
+	uint64_t sum = 0;
+
+	for (unsigned s = 0; s < rte_socket_count(); s++) {
+		struct rte_malloc_socket_stats st;
+
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	}
+	return sum;
+}
+
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 {
 	uint64_t up = (uint64_t)time(NULL) - p->started;
 
 	if (json) {
 		sg_ctl_buf_printf(b, "{\"uptime_s\": %llu, \"sessions\": %u, \"users\": %llu, "
-				     "\"mbufs_in_use\": %u, \"control\": {",
+				     "\"mbufs_in_use\": %u, \"memory\": {\"dpdk_heap_bytes\": %llu, "
+				     "\"registry_bytes\": %llu}, \"control\": {",
 				  (unsigned long long)up, p->sessions->live,
 				  (unsigned long long)sg_registry_count(p->registry),
-				  rte_mempool_in_use_count(p->pool));
+				  rte_mempool_in_use_count(p->pool), (unsigned long long)heap_bytes(),
+				  (unsigned long long)sg_registry_bytes(p->registry));
 		for (unsigned c = 0; c < SG_PC_MAX; c++)
 			sg_ctl_buf_printf(b, "%s\"%s\": %llu", c ? ", " : "", counter_names[c],
 					  (unsigned long long)p->counters[c]);
@@ -284,10 +302,12 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 		sg_ctl_buf_printf(b, "}\n");
 		return;
 	}
-	sg_ctl_buf_printf(b, "uptime %llu s, %u sessions, %llu users, %u mbufs in use\n",
+	sg_ctl_buf_printf(b, "uptime %llu s, %u sessions, %llu users, %u mbufs in use\n"
+			     "memory: DPDK heap %.1f MiB, user registry %.1f MiB\n",
 			  (unsigned long long)up, p->sessions->live,
 			  (unsigned long long)sg_registry_count(p->registry),
-			  rte_mempool_in_use_count(p->pool));
+			  rte_mempool_in_use_count(p->pool), (double)heap_bytes() / 1048576.0,
+			  (double)sg_registry_bytes(p->registry) / 1048576.0);
 	for (unsigned c = 0; c < SG_PC_MAX; c++)
 		sg_ctl_buf_printf(b, "  %-22s %llu\n", counter_names[c],
 				  (unsigned long long)p->counters[c]);

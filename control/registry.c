@@ -146,6 +146,12 @@ struct sg_user *sg_registry_by_id(const struct sg_registry *r, uint64_t id)
 	return id >= 1 && id <= r->count ? &r->users[id - 1] : NULL;
 }
 
+uint64_t sg_registry_bytes(const struct sg_registry *r)
+{
+	return sizeof(*r) + (r->mask + 1) * sizeof(*r->slots) +
+	       (uint64_t)r->max_users * sizeof(*r->users);
+}
+
 uint64_t sg_registry_count(const struct sg_registry *r)
 {
 	return r->count;

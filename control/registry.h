@@ -43,6 +43,8 @@ struct sg_user *sg_registry_get_or_add(struct sg_registry *r, const uint8_t pub[
 struct sg_user *sg_registry_by_key(const struct sg_registry *r, const uint8_t pub[SG_KEY_LEN]);
 struct sg_user *sg_registry_by_id(const struct sg_registry *r, uint64_t id);
 uint64_t sg_registry_count(const struct sg_registry *r);
+/* Bytes the registry reserved for its max_users (its table and records). */
+uint64_t sg_registry_bytes(const struct sg_registry *r);
 /* max_users as configured. */
 uint32_t sg_registry_capacity(const struct sg_registry *r);
 
