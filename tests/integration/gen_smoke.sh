@@ -26,7 +26,9 @@ taskset -c 0 "$B/gen/surge-gen" --relay-key "$T/relay.pub" --users 8 --rate 5000
 	--no-huge -m 512 --no-pci --file-prefix "sggen$$" --lcores 0@0 \
 	--vdev "net_memif0,role=server,socket=$T/memif.sock" > "$T/gen.out" 2> "$T/gen.err" &
 gen_pid=$!
-for _ in $(seq 100); do [ -S "$T/memif.sock" ] && break; sleep 0.1; done
+# The relay after the generator's port is up: a memif client that connects
+# earlier is only retried seconds later.
+for _ in $(seq 100); do grep -q "port up" "$T/gen.err" 2>/dev/null && break; sleep 0.1; done
 "$B/dataplane/surge-relay" --address4 198.18.0.1 --key-file "$T/relay.key" \
 	--control-socket "$T/relay.sock" -- --no-huge -m 512 --no-pci --file-prefix "sgrel$$" \
 	--lcores 0@0,1@1 --vdev "net_memif0,role=client,socket=$T/memif.sock" \
