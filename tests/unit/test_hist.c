@@ -91,12 +91,41 @@ static void test_empty_and_reset(void **state)
 	assert_int_equal(sg_gen_hist_quantile(&h, 0.5), 0);
 }
 
+/* A per-interval histogram from two cumulative snapshots. */
+static void test_delta(void **state)
+{
+	static struct sg_gen_hist h, mark, d, direct;
+	(void)state;
+
+	for (uint64_t v = 1; v <= 1000; v++)
+		sg_gen_hist_add(&h, v * 1000); /* 1 us .. 1 ms */
+	mark = h;
+	sg_gen_hist_delta(&d, &h, &mark);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(sg_gen_hist_quantile(&d, 0.99), 0);
+	for (uint64_t v = 1; v <= 100; v++) {
+		sg_gen_hist_add(&h, 5000000 + v * 1000); /* ~5 ms */
+		sg_gen_hist_add(&direct, 5000000 + v * 1000);
+	}
+	sg_gen_hist_delta(&d, &h, &mark);
+	assert_int_equal(d.n, 100);
+	assert_int_equal(d.sum, direct.sum);
+	assert_memory_equal(d.b, direct.b, sizeof(d.b));
+	for (double q = 0.1; q < 1; q += 0.1) {
+		uint64_t a = sg_gen_hist_quantile(&d, q), b = sg_gen_hist_quantile(&direct, q);
+
+		assert_true(a + a / 16 >= b && b + b / 16 >= a);
+	}
+	assert_true(d.min <= direct.min && d.max >= direct.max && d.max <= h.max);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_quantiles_against_exact),
 		cmocka_unit_test(test_empty_and_reset),
+		cmocka_unit_test(test_delta),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
