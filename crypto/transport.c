@@ -18,11 +18,10 @@
 #include "proto/status.h"
 #include "transport.h"
 
-int sg_transport_seal_op(const struct sg_aead_ctx *ctx, const struct sg_hdr *h, uint8_t *msg,
-			 size_t plen, size_t cap, struct sg_aead_op *op, size_t *out_len)
+/* What seal refuses before it touches any byte (transport.h). */
+static int seal_check(const struct sg_hdr *h, size_t plen, size_t cap)
 {
-	size_t min, max, total;
-	int rc;
+	size_t min, max;
 
 	if (!sg_proto_is_transport(h->type))
 		return SG_E_TYPE;
@@ -31,11 +30,21 @@ int sg_transport_seal_op(const struct sg_aead_ctx *ctx, const struct sg_hdr *h, 
 	sg_proto_transport_len_range(h->type, &min, &max);
 	if (plen > max - SG_TRANSPORT_OVERHEAD || plen + SG_TRANSPORT_OVERHEAD < min)
 		return SG_E_LENGTH;
-	total = SG_TRANSPORT_OVERHEAD + plen;
-	if (cap < total)
+	if (cap < SG_TRANSPORT_OVERHEAD + plen)
 		return SG_E_NOSPACE;
 	if (h->counter >= SG_REJECT_AFTER_MESSAGES)
 		return SG_E_COUNTER;
+	return SG_OK;
+}
+
+int sg_transport_seal_op(const struct sg_aead_ctx *ctx, const struct sg_hdr *h, uint8_t *msg,
+			 size_t plen, size_t cap, struct sg_aead_op *op, size_t *out_len)
+{
+	size_t total = SG_TRANSPORT_OVERHEAD + plen;
+	int rc = seal_check(h, plen, cap);
+
+	if (rc != SG_OK)
+		return rc;
 	sg_hdr_encode(msg, h);
 	/* Catches what the range alone does not (DELIVERY_ACK's entry grid). */
 	rc = sg_proto_classify(msg, total);
@@ -59,10 +68,12 @@ int sg_transport_seal(const struct sg_aead_ctx *ctx, const struct sg_hdr *h,
 		      size_t *out_len)
 {
 	struct sg_aead_op op;
-	int rc;
+	int rc = seal_check(h, plen, cap);
 
+	if (rc != SG_OK)
+		return rc;
 	/* Plaintext first: plain may already sit at out + SG_HDR_LEN (or be NULL, if empty). */
-	if (plen != 0 && cap >= SG_HDR_LEN + plen)
+	if (plen != 0)
 		memmove(out + SG_HDR_LEN, plain, plen);
 	rc = sg_transport_seal_op(ctx, h, out, plen, cap, &op, out_len);
 	if (rc != SG_OK)
