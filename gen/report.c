@@ -29,15 +29,15 @@ void sg_gen_progress(const struct sg_gen *g, unsigned second, const struct sg_ge
 	double dt = s->dt_s > 0 ? s->dt_s : 1;
 	long long loss = (long long)g->c.offered - (long long)g->c.delivered;
 
-	fprintf(stderr, "\r[%3us] data %8.0f/s %7.3f Gb/s loss %lld p99 %.0f us", second,
+	fprintf(stderr, "\r[%3us] data %.0f/s %.3f Gb/s loss %lld p99 %.0fus", second,
 		(double)s->delivered / dt, (double)s->delivered_wire_bytes * 8 / 1e9 / dt, loss,
 		us(s->lat_p99_ns));
 	if (g->have_surge)
-		fprintf(stderr, " | signup %5.0f/%5.0f/s fail %llu login %5.0f/s hs p99 %.1f ms "
-				"live %llu inflight %llu ", (double)s->su_done / dt,
-			(double)s->su_offered / dt, (unsigned long long)g->surge.c.su_failed,
-			(double)s->li_done / dt, (double)s->hs_p99_ns / 1e6,
-			(unsigned long long)s->live, (unsigned long long)s->in_flight);
+		fprintf(stderr, " | signup %.0f/%.0f/s fail %llu login %.0f/s hs p99 %.1fms live %llu "
+				"infl %llu", (double)s->su_done / dt, (double)s->su_offered / dt,
+			(unsigned long long)g->surge.c.su_failed, (double)s->li_done / dt,
+			(double)s->hs_p99_ns / 1e6, (unsigned long long)s->live,
+			(unsigned long long)s->in_flight);
 	fputs("   ", stderr);
 	fflush(stderr);
 }
