@@ -16,15 +16,20 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_debug.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 
 #include "crypto/crypto.h"
 #include "gen.h"
@@ -311,7 +316,44 @@ static int read_relay_pub(const char *path, uint8_t pub[SG_KEY_LEN])
 	return 0;
 }
 
-static int run(struct sg_gen *g)
+/*
+ * A relay that exits or is killed closes the memif connection, and DPDK
+ * 22.11's memif server then unmaps the shared rings from its interrupt
+ * thread without waiting for our lcore, which may be inside a burst on
+ * them at that moment: a SIGSEGV (or SIGBUS) in the PMD.  While a run is on,
+ * such a fault with the link down ends the run like any other loss of the
+ * relay (partial report, exit 1); any other fault stays a crash.
+ */
+static sigjmp_buf fault_jb;
+static volatile sig_atomic_t fault_armed, relay_lost;
+
+static void on_fault(int sig)
+{
+	static const char lost[] = "surge-gen: the memif PMD faulted while closing the port "
+				   "(the relay had gone); the report above stands\n";
+
+	if (fault_armed) {
+		fault_armed = 0;
+		siglongjmp(fault_jb, sig);
+	}
+	if (relay_lost) { /* after the report, in the port's teardown */
+		if (write(2, lost, sizeof(lost) - 1) < 0)
+			_exit(1);
+		_exit(1);
+	}
+	rte_dump_stack();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int link_down(const struct sg_gen *g)
+{
+	struct rte_eth_link link;
+
+	return g->linked && rte_eth_link_get_nowait(g->port, &link) == 0 && !link.link_status;
+}
+
+static int run_steps(struct sg_gen *g)
 {
 	if (sg_gen_port_start(g) != 0) {
 		g->failed = "no memif connection to the relay";
@@ -326,6 +368,39 @@ static int run(struct sg_gen *g)
 			(unsigned long long)g->o.seed);
 	fputc('\n', stderr);
 	return sg_gen_traffic(g);
+}
+
+static int run(struct sg_gen *g)
+{
+	struct sigaction sa;
+	int sig, rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fault;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL); /* stays for the teardown, which may fault the same way */
+	sigaction(SIGBUS, &sa, NULL);
+	sig = sigsetjmp(fault_jb, 1);
+	if (sig == 0) {
+		fault_armed = 1;
+		rc = run_steps(g);
+	} else if (link_down(g)) {
+		snprintf(g->failed_buf, sizeof(g->failed_buf), "the relay closed the memif "
+			 "connection (link down; the memif PMD faulted on its unmapped rings)");
+		g->failed = g->failed_buf;
+		g->linked = 0;
+		if (g->t0_tsc && !g->run_s)
+			g->run_s = (double)(rte_get_tsc_cycles() - g->t0_tsc) / (double)g->hz;
+		fprintf(stderr, "\nsurge-gen: %s\n", g->failed);
+		rc = -1;
+	} else {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		rc = -1;
+	}
+	fault_armed = 0;
+	relay_lost = !g->linked || link_down(g);
+	return rc;
 }
 
 int main(int argc, char **argv)
