@@ -49,6 +49,7 @@ enum {
 	SG_GEN_MAX_USERS = 20000,
 	SG_GEN_MAX_Q = 8,
 	SG_GEN_BURST = 32,
+	SG_GEN_PACE_SLACK = 2 * 32,    /* DATA frames a paced run may fall behind */
 	SG_GEN_FRAME_MAX = 1536,
 	SG_GEN_BODY_MIN = 16,          /* TSC timestamp + sequence number */
 	SG_GEN_TTL_S = 60,
@@ -76,7 +77,7 @@ struct sg_gen_opts {
 	const char *relay_key_file, *json, *csv;
 	uint8_t relay_ip[4], gen_ip[4];
 	uint16_t udp_port;
-	unsigned users, size, mix, duration_s, verify_every, queues;
+	unsigned users, size, mix, secret_pct, duration_s, verify_every, queues;
 	unsigned link_timeout_s, linger_s;
 	double rate; /* DATA frames/s; 0: as fast as possible */
 	struct sg_gen_profile prof; /* surge users: sign-ups and log-ins during the chat */
@@ -102,6 +103,7 @@ struct sg_gen_counters {
 	uint64_t replies[SG_REPLY_CODE_MAX + 2]; /* last: an unknown code */
 	uint64_t unexpected, rx_frames, arp_replies, hs_sent, hs_done, hs_failed;
 	uint64_t hs_retries, hs_late, cookies; /* the chat users' sign-ups */
+	uint64_t pace_skipped; /* DATA due while the generator was held up, not sent */
 };
 
 /* One second of the run: counts are what happened in it (deltas). */
@@ -164,6 +166,8 @@ void sg_gen_endpoints(const struct sg_gen *g, const struct sg_gen_user *u,
 
 /* data.c */
 size_t sg_gen_body_len(const struct sg_gen_opts *o, uint64_t seq);
+/* SG_CLASS_SECRET for --secret percent of the frames, else SG_CLASS_CLOUD. */
+uint8_t sg_gen_class(const struct sg_gen_opts *o, uint64_t seq);
 uint8_t sg_gen_body_byte(uint64_t seq, size_t i);
 /* Build and send DATA seq .. seq + n - 1 (n <= SG_GEN_BURST); how many the port took. */
 unsigned sg_gen_send_data(struct sg_gen *g, uint64_t seq, unsigned n);

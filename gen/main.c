@@ -39,7 +39,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: surge-gen --relay-key FILE [--relay-ip A] [--gen-ip A] [--users N]\n"
-		"                 [--rate FPS] [--size BYTES | --mix imix] [--duration S]\n"
+		"                 [--rate FPS] [--size BYTES | --mix imix] [--secret PCT]\n"
+		"                 [--duration S]\n"
 		"                 [--verify-every K] [--queues Q] [--json FILE] [--csv FILE]\n"
 		"                 [--link-timeout S] [--linger S]\n"
 		"                 [--baseline R] [--surge N/D [--compress K] [--surge-at S]\n"
@@ -54,6 +55,8 @@ static void usage(FILE *f)
 		"                     (0)\n"
 		"  --size BYTES       body bytes, %u..%u (64)\n"
 		"  --mix imix         bodies of 64/256/1024/1400 B, 60/25/10/5 %%\n"
+		"  --secret PCT       share of DATA frames of class secret, 0..100 (0; the\n"
+		"                     rest is cloud)\n"
 		"  --duration S       seconds of traffic, 1..%u (5)\n"
 		"  --verify-every K   open and check every K-th returned frame (64)\n"
 		"  --queues Q         memif queues = relay workers + 1, 2..%u (2)\n"
@@ -181,6 +184,7 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "size", required_argument, NULL, 's' },
 		{ "mix", required_argument, NULL, 'm' },
+		{ "secret", required_argument, NULL, 'P' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "verify-every", required_argument, NULL, 'v' },
 		{ "queues", required_argument, NULL, 'q' },
@@ -233,6 +237,7 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 			bad = strcmp(v, "imix") != 0;
 			o->mix = SG_GEN_MIX_IMIX;
 			break;
+		case 'P': bad = parse_uint(v, 0, 100, &o->secret_pct); break;
 		case 'd': bad = parse_uint(v, 1, SG_GEN_MAX_SECONDS, &o->duration_s); break;
 		case 'v': bad = parse_uint(v, 1, 1u << 30, &o->verify_every); break;
 		case 'q': bad = parse_uint(v, 2, SG_GEN_MAX_Q, &o->queues); break;

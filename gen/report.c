@@ -70,8 +70,8 @@ void sg_gen_summary(const struct sg_gen *g)
 		snprintf(body, sizeof(body), "imix");
 	else
 		snprintf(body, sizeof(body), "%u B", g->o.size);
-	printf("  %-30s %.2f s at %s, body %s, %u queues\n", "traffic phase", g->run_s, rate,
-	       body, g->o.queues);
+	printf("  %-30s %.2f s at %s, body %s, %u %% secret, %u queues\n", "traffic phase",
+	       g->run_s, rate, body, g->o.secret_pct, g->o.queues);
 	printf("  %-30s %llu\n", "frames offered", (unsigned long long)c->offered);
 	printf("  %-30s %llu\n", "frames delivered", (unsigned long long)c->delivered);
 	printf("  %-30s %lld (%.3f %%)\n", "loss (offered - delivered)", loss,
@@ -98,6 +98,9 @@ void sg_gen_summary(const struct sg_gen *g)
 		printf("  %-30s none\n", "relay replies");
 	printf("  %-30s %llu\n", "unexpected frames", (unsigned long long)c->unexpected);
 	printf("  %-30s %llu\n", "not sent (TX queue full)", (unsigned long long)c->tx_full);
+	if (c->pace_skipped)
+		printf("  %-30s %llu (due while the generator was held up)\n", "not sent (pacing skipped)",
+		       (unsigned long long)c->pace_skipped);
 	if (c->hs_retries || c->cookies || c->hs_late)
 		printf("  %-30s %llu retries, %llu cookie replies, %llu late answers\n",
 		       "chat sign-ups", (unsigned long long)c->hs_retries,
@@ -220,13 +223,13 @@ int sg_gen_json(const struct sg_gen *g, const char *path)
 		(unsigned long long)c->hs_done);
 	json_hist(f, "handshake_latency_us", &g->hs_lat);
 	fprintf(f, ", \"rate\": %.0f, \"mix\": \"%s\", \"size\": %u, \"frame_len\": %u, "
-		   "\"duration_s\": %.3f, "
+		   "\"secret_pct\": %u, \"duration_s\": %.3f, "
 		   "\"offered\": %llu, \"delivered\": %llu, \"loss\": %lld, "
 		   "\"delivered_fps\": %.1f, \"delivered_gbps\": %.6f, \"offered_gbps\": %.6f, "
 		   "\"verify_every\": %u, \"verified\": %llu, \"verify_failed\": %llu, ",
 		g->o.rate, g->o.mix == SG_GEN_MIX_IMIX ? "imix" : "fixed", g->o.size,
 		g->o.mix == SG_GEN_MIX_IMIX ? 0u : SG_GEN_ETH_IPV4_UDP + SG_DATA_OVERHEAD + g->o.size,
-		g->run_s,
+		g->o.secret_pct, g->run_s,
 		(unsigned long long)c->offered, (unsigned long long)c->delivered,
 		(long long)c->offered - (long long)c->delivered, rate_of(g, (double)c->delivered),
 		rate_of(g, (double)c->delivered_wire_bytes * 8 / 1e9),
@@ -237,9 +240,10 @@ int sg_gen_json(const struct sg_gen *g, const char *path)
 	for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", sg_gen_reply_names[i],
 			(unsigned long long)c->replies[i]);
-	fprintf(f, "}, \"unexpected\": %llu, \"tx_full\": %llu, \"chat_signup_retries\": %llu, "
-		   "\"chat_cookies\": %llu, ", (unsigned long long)c->unexpected,
-		(unsigned long long)c->tx_full, (unsigned long long)c->hs_retries,
+	fprintf(f, "}, \"unexpected\": %llu, \"tx_full\": %llu, \"pace_skipped\": %llu, "
+		   "\"chat_signup_retries\": %llu, \"chat_cookies\": %llu, ",
+		(unsigned long long)c->unexpected, (unsigned long long)c->tx_full,
+		(unsigned long long)c->pace_skipped, (unsigned long long)c->hs_retries,
 		(unsigned long long)c->cookies);
 	json_surge(g, f);
 	fprintf(f, ", \"timeline\": ");

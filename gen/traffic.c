@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * traffic.c - the chat phase: for --duration seconds, DATA frame number
- * seq goes from user s = seq % N to user (s + 1) % N (class cloud), sealed
- * with s's session key and its next counter, on the TX queue of s's worker.
+ * seq goes from user s = seq % N to user (s + 1) % N, sealed with s's
+ * session key and its next counter, on the TX queue of s's worker (data.c).
  * Pacing uses the TSC: frame i is due at start + i / rate; each round sends
- * the frames that are due (at most a burst, so a late round catches up
- * without one large burst), gives the surge population its turn (a bounded
- * number of initiations, surge_io.c) and polls RX.  --rate 0 sends full
- * bursts.  Each second closes a row of the timeline (timeline.c); the last
+ * the frames that are due (at most a burst).  A generator held up for longer
+ * (descheduled, or busy with handshakes) does not catch up: it skips all but
+ * one burst of what fell due and counts them (pace_skipped), so it is never
+ * bursty by accident.  Each round also gives the surge population its turn
+ * (a bounded number of initiations, surge_io.c) and polls RX.  --rate 0
+ * sends full bursts.  Each second closes a row of the timeline (timeline.c); the last
  * row also holds the drain (frames and handshakes in flight).
  *
  * The relay's health: every SG_GEN_HEALTH_MS the memif link is looked at,
@@ -62,8 +64,13 @@ int sg_gen_traffic(struct sg_gen *g)
 	while (now < end) {
 		uint64_t due = g->o.rate > 0 ? (uint64_t)((double)(now - start) * per_tsc) + 1 :
 					      seq + SG_GEN_BURST;
-		unsigned n = due > seq ? (unsigned)(due - seq < SG_GEN_BURST ? due - seq :
-										SG_GEN_BURST) : 0;
+		unsigned n;
+
+		if (due > seq + SG_GEN_PACE_SLACK) { /* held up: no catch-up burst */
+			g->c.pace_skipped += due - SG_GEN_BURST - seq;
+			seq = due - SG_GEN_BURST;
+		}
+		n = due > seq ? (unsigned)(due - seq < SG_GEN_BURST ? due - seq : SG_GEN_BURST) : 0;
 
 		if (n) {
 			if (sg_gen_send_data(g, seq, n))

@@ -3,9 +3,10 @@
 #
 # gen_smoke.sh BUILD_ROOT - surge-gen (memif server, one lcore on CPU 0) and
 # surge-relay (memif client, worker on CPU 1): 8 users sign up, exchange
-# DATA at a moderate paced rate with every returned frame decrypted and
-# checked; no loss, no failed check, the relay's forwarded count equals the
-# generator's delivered count, both exit 0.  Unique names; cleaned up on exit.
+# DATA (a quarter of it class secret) at a moderate paced rate with every
+# returned frame decrypted and checked (class included); no loss, no failed
+# check, the relay's forwarded count equals the generator's delivered count,
+# both exit 0.  Unique names; cleaned up on exit.
 set -euo pipefail
 
 B=${1:?usage: gen_smoke.sh BUILD_ROOT}
@@ -21,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
-taskset -c 0 "$B/gen/surge-gen" --relay-key "$T/relay.pub" --users 8 --rate 5000 \
+taskset -c 0 "$B/gen/surge-gen" --relay-key "$T/relay.pub" --users 8 --rate 5000 --secret 25 \
 	--duration 2 --verify-every 1 --json "$T/gen.json" --link-timeout 20 --linger 10 -- \
 	--no-huge -m 512 --no-pci --file-prefix "sggen$$" --lcores 0@0 \
 	--vdev "net_memif0,role=server,socket=$T/memif.sock" > "$T/gen.out" 2> "$T/gen.err" &
@@ -52,6 +53,7 @@ python3 - "$T/gen.json" "$fwd" <<'PY'
 import json, sys
 g = json.load(open(sys.argv[1])); fwd = int(sys.argv[2])
 checks = [
+    ("a quarter secret", g["secret_pct"] == 25),
     ("ok", g["ok"] is True),
     ("all handshakes", g["handshakes"] == g["users"] == 8),
     ("offered > 0", g["offered"] > 5000),
