@@ -109,7 +109,7 @@ struct sg_gen_counters {
 /* One second of the run: counts are what happened in it (deltas). */
 struct sg_gen_second {
 	double t_unix, dt_s;         /* wall clock at its end; its length */
-	uint64_t offered, delivered, delivered_wire_bytes, tx_full;
+	uint64_t offered, delivered, delivered_wire_bytes, tx_full, pace_skipped;
 	uint64_t p99_ns;             /* cumulative data latency p99 at its end */
 	uint64_t lat_p99_ns;         /* data latency p99 of this second alone */
 	uint64_t su_due, su_due_cum, su_offered, su_done, su_failed;

@@ -47,6 +47,7 @@ void sg_gen_timeline_close(struct sg_gen *g, uint64_t now, struct sg_gen_counter
 	s->delivered = g->c.delivered - prev->delivered;
 	s->delivered_wire_bytes = g->c.delivered_wire_bytes - prev->delivered_wire_bytes;
 	s->tx_full = g->c.tx_full - prev->tx_full;
+	s->pace_skipped = g->c.pace_skipped - prev->pace_skipped;
 	for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 		s->replies[i] = g->c.replies[i] - prev->replies[i];
 	s->p99_ns = sg_gen_hist_quantile(&g->lat, 0.99);
@@ -95,7 +96,8 @@ int sg_gen_csv(const struct sg_gen *g, const char *path)
 
 	if (!f)
 		return -1;
-	fprintf(f, "second,t_unix,dt_s,offered,delivered,delivered_gbps,tx_full,lat_p99_us,"
+	fprintf(f, "second,t_unix,dt_s,offered,delivered,delivered_gbps,tx_full,pace_skipped,"
+		   "lat_p99_us,"
 		   "lat_p99_cum_us,signups_due,signups_offered,signups_done,signups_failed,"
 		   "logins_offered,logins_done,logins_failed,retries,cookies,hs_p50_us,hs_p99_us,"
 		   "live_sessions,in_flight");
@@ -105,10 +107,11 @@ int sg_gen_csv(const struct sg_gen *g, const char *path)
 	for (unsigned r = 0; r < g->n_sec; r++) {
 		const struct sg_gen_second *s = &g->sec[r];
 
-		fprintf(f, "%u,%.3f,%.4f,%llu,%llu,%.6f,%llu,%.3f,%.3f,%llu,%llu,%llu,%llu,%llu,"
-			   "%llu,%llu,%llu,%llu,%.3f,%.3f,%llu,%llu", r + 1, s->t_unix, s->dt_s,
+		fprintf(f, "%u,%.3f,%.4f,%llu,%llu,%.6f,%llu,%llu,%.3f,%.3f,%llu,%llu,%llu,%llu,"
+			   "%llu,%llu,%llu,%llu,%llu,%.3f,%.3f,%llu,%llu", r + 1, s->t_unix, s->dt_s,
 			(unsigned long long)s->offered, (unsigned long long)s->delivered, gbps(s),
-			(unsigned long long)s->tx_full, us(s->lat_p99_ns), us(s->p99_ns),
+			(unsigned long long)s->tx_full, (unsigned long long)s->pace_skipped,
+			us(s->lat_p99_ns), us(s->p99_ns),
 			(unsigned long long)s->su_due, (unsigned long long)s->su_offered,
 			(unsigned long long)s->su_done, (unsigned long long)s->su_failed,
 			(unsigned long long)s->li_offered, (unsigned long long)s->li_done,
@@ -130,7 +133,8 @@ void sg_gen_timeline_json(const struct sg_gen *g, FILE *f)
 
 		fprintf(f, "%s\n  {\"second\": %u, \"t_unix\": %.3f, \"dt_s\": %.4f, "
 			   "\"offered\": %llu, \"delivered\": %llu, \"delivered_gbps\": %.6f, "
-			   "\"tx_full\": %llu, \"lat_p99_us\": %.3f, \"p99_us\": %.3f, "
+			   "\"tx_full\": %llu, \"pace_skipped\": %llu, \"lat_p99_us\": %.3f, "
+			   "\"p99_us\": %.3f, "
 			   "\"signups_due\": %llu, \"signups_offered\": %llu, \"signups_done\": %llu, "
 			   "\"signups_failed\": %llu, \"logins_offered\": %llu, \"logins_done\": %llu, "
 			   "\"logins_failed\": %llu, \"retries\": %llu, \"cookies\": %llu, "
@@ -138,7 +142,8 @@ void sg_gen_timeline_json(const struct sg_gen *g, FILE *f)
 			   "\"in_flight\": %llu, \"replies\": {",
 			r ? "," : "", r + 1, s->t_unix, s->dt_s, (unsigned long long)s->offered,
 			(unsigned long long)s->delivered, gbps(s), (unsigned long long)s->tx_full,
-			us(s->lat_p99_ns), us(s->p99_ns), (unsigned long long)s->su_due,
+			(unsigned long long)s->pace_skipped, us(s->lat_p99_ns), us(s->p99_ns),
+			(unsigned long long)s->su_due,
 			(unsigned long long)s->su_offered, (unsigned long long)s->su_done,
 			(unsigned long long)s->su_failed, (unsigned long long)s->li_offered,
 			(unsigned long long)s->li_done, (unsigned long long)s->li_failed,
