@@ -4,11 +4,14 @@
  *
  * One round (sg_plane_poll) takes at most CTL_BURST frames from each
  * worker's ring, serves at most CTL_REQUESTS operator requests, expires at
- * most EXPIRY_SCAN session slots and reclaims retired ones; the caller
- * sleeps when a round did nothing.  It is the only writer of the session
+ * most EXPIRY_SCAN session slots and reclaims retired ones; when a round
+ * did nothing the caller sleeps (sg_plane_sleep: poll(2) on the workers'
+ * wake-up eventfd and the operator socket, wake.h).  It is the only writer of the session
  * table's identity fields, the user hash and the registry.  It transmits on
  * its own TX queue (number n_workers) of each port.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,6 +59,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_BAD_CLOSE] = "control_malformed",
 	[SG_PC_TX_FAILED] = "control_tx_failed",
 	[SG_PC_NO_MBUF] = "control_no_mbuf",
+	[SG_PC_SLEEPS] = "control_sleeps",
 };
 
 const char *sg_plane_counter_name(unsigned c)
@@ -349,6 +353,10 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 	p->tsc_hz = rte_get_tsc_hz();
 	p->started = (uint64_t)time(NULL);
 	p->sessions->now = rte_get_tsc_cycles() / p->tsc_hz;
+	if (sg_wake_init(&p->wake) != 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
 	p->cookie = sg_secure_alloc(sizeof(*p->cookie));
 	if (!p->cookie) {
 		snprintf(err, errlen, "cannot lock memory for the cookie secret");
@@ -395,8 +403,27 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	return work;
 }
 
+unsigned sg_plane_sleep(struct sg_plane *p, int timeout_ms)
+{
+	struct pollfd pfd[1 + 1 + SG_CTL_MAX_CONNS];
+	unsigned work, n = 0;
+
+	sg_wake_arm(&p->wake);
+	work = sg_plane_poll(p); /* what a worker enqueued before it saw armed */
+	if (work == 0) {
+		pfd[n++] = (struct pollfd){ .fd = p->wake.fd, .events = POLLIN };
+		if (p->ctl)
+			n += sg_ctl_server_pollfds(p->ctl, pfd + n, (unsigned)RTE_DIM(pfd) - n);
+		p->counters[SG_PC_SLEEPS]++;
+		poll(pfd, n, timeout_ms); /* EINTR (a signal): the caller looks at its stop flag */
+	}
+	sg_wake_disarm(&p->wake);
+	return work;
+}
+
 void sg_plane_fini(struct sg_plane *p)
 {
+	sg_wake_fini(&p->wake);
 	if (p->ctl)
 		sg_ctl_server_close(p->ctl);
 	p->ctl = NULL;

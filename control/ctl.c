@@ -505,6 +505,20 @@ int sg_ctl_server_poll(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 /* ---- client ---- */
 
 /* Wait for events on fd until deadline; 1 ready, 0 timed out, -1 error. */
+unsigned sg_ctl_server_pollfds(const struct sg_ctl_server *s, struct pollfd *pfd, unsigned max)
+{
+	unsigned n = 0;
+
+	if (max == 0)
+		return 0;
+	pfd[n++] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
+	for (unsigned i = 0; i < SG_CTL_MAX_CONNS && n < max; i++)
+		if (s->conns[i].fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = s->conns[i].fd,
+						    .events = s->conns[i].replying ? POLLOUT : POLLIN };
+	return n;
+}
+
 static int wait_fd(int fd, short events, uint64_t deadline)
 {
 	for (;;) {

@@ -72,6 +72,14 @@ struct sg_ctl_server *sg_ctl_server_open(const char *path, char *err, size_t err
  */
 int sg_ctl_server_poll(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int max_requests);
 
+/*
+ * For a caller that sleeps in poll(2) between sg_ctl_server_poll calls: the
+ * descriptors to wait on (the listening socket and every connection, for
+ * reading or writing as it stands), at most max; returns how many.
+ */
+struct pollfd;
+unsigned sg_ctl_server_pollfds(const struct sg_ctl_server *s, struct pollfd *pfd, unsigned max);
+
 /* Close and unlink the socket. */
 void sg_ctl_server_close(struct sg_ctl_server *s);
 

@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "proto/pkt.h"
 #include "session.h"
+#include "wake.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -67,6 +68,7 @@ enum sg_plane_counter {
 	SG_PC_BAD_CLOSE,       /* CLOSE or DELIVERY_ACK with a malformed plaintext */
 	SG_PC_TX_FAILED,       /* control TX queue full, mbuf dropped */
 	SG_PC_NO_MBUF,
+	SG_PC_SLEEPS,          /* times the control lcore slept in poll(2), idle */
 	SG_PC_MAX,
 };
 
@@ -100,6 +102,7 @@ struct sg_plane {
 	sg_plane_stats_fn worker_stats;
 	void *worker_stats_arg;
 	struct sg_cookie_checker *cookie;     /* in secure memory */
+	struct sg_wake wake;                  /* workers kick it when they hand frames over */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */
@@ -116,6 +119,13 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen);
  * established sessions' traffic.  Returns work done.
  */
 unsigned sg_plane_poll(struct sg_plane *p);
+
+/*
+ * Nothing to do: sleep until a worker hands frames over, the operator
+ * socket has something, or timeout_ms pass (wake.h).  Arms the wake-up,
+ * runs one more round first and returns its work if it found any.
+ */
+unsigned sg_plane_sleep(struct sg_plane *p, int timeout_ms);
 
 void sg_plane_fini(struct sg_plane *p);
 

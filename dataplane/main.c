@@ -212,6 +212,7 @@ static int relay_start(struct relay *r)
 		wk->sessions = &r->sessions;
 		wk->to_ctl = r->rings[w];
 		wk->to_hs = r->hs_rings[w];
+		wk->wake = &r->plane.wake;
 		wk->pool = r->pool;
 		wk->stop = &stop_flag;
 		memcpy(wk->port_mac, r->plane.port_mac, sizeof(wk->port_mac));
@@ -289,14 +290,17 @@ static void relay_stop(struct relay *r)
 }
 
 /*
- * The main lcore shares its CPU with others (DESIGN.md): when a round found
- * nothing to do it sleeps, 50 us after work and doubling up to 1 ms while
- * idle, so an idle control plane wakes 1,000 times a second, not 20,000,
- * and a handshake or command waits at most about a millisecond.
+ * The main lcore shares its CPU with others (DESIGN.md), so it must not spin
+ * when idle.  Without an extra RX queue to poll it sleeps in poll(2) until a
+ * worker hands it frames, the operator socket stirs, or CTL_IDLE_MS pass
+ * (the relay clock, expiry and reclamation move on at least that often):
+ * ~50 wake-ups a second when idle, and a handshake is answered at once.
+ * With an extra RX queue (net_tap, net_af_packet: port.h) nothing kicks it
+ * for frames there, so it naps 50 us after work, doubling to 1 ms.
  */
-enum { IDLE_MIN_US = 50, IDLE_MAX_US = 1000 };
+enum { CTL_IDLE_MS = 20, NAP_MIN_US = 50, NAP_MAX_US = 1000 };
 
-static void idle_sleep(uint64_t us)
+static void nap(uint64_t us)
 {
 	struct timespec ts = { 0, (long)(us * 1000) };
 
@@ -309,7 +313,7 @@ int main(int argc, char **argv)
 	char err[512], b64[SG_KEY_B64_LEN + 1];
 	int ours = argc, eal_argc, rc;
 	char **eal_argv;
-	uint64_t idle_us = IDLE_MIN_US;
+	uint64_t nap_us = NAP_MIN_US;
 
 	if (argc == 3 && (strcmp(argv[1], "--genkey") == 0 || strcmp(argv[1], "--pubkey") == 0))
 		return key_tool(argv[1], argv[2]);
@@ -371,11 +375,13 @@ int main(int argc, char **argv)
 			if (r.extra)
 				work += sg_worker_poll(r.extra);
 			if (work != 0) {
-				idle_us = IDLE_MIN_US;
-				continue;
+				nap_us = NAP_MIN_US;
+			} else if (r.extra) {
+				nap(nap_us);
+				nap_us = RTE_MIN(nap_us * 2, (uint64_t)NAP_MAX_US);
+			} else {
+				sg_plane_sleep(&r.plane, CTL_IDLE_MS);
 			}
-			idle_sleep(idle_us);
-			idle_us = RTE_MIN(idle_us * 2, (uint64_t)IDLE_MAX_US);
 		}
 		printf("surge-relay: stopping\n");
 	}

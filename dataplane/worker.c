@@ -497,6 +497,7 @@ unsigned sg_worker_poll(struct sg_worker *w)
 {
 	struct rte_mbuf *pkts[MAX_BURST];
 	const uint16_t burst = (uint16_t)RTE_MIN(w->cfg->burst, (unsigned)MAX_BURST);
+	const uint64_t handed = w->c.to_control;
 	unsigned got = 0;
 
 	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++) {
@@ -511,6 +512,8 @@ unsigned sg_worker_poll(struct sg_worker *w)
 	}
 	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++)
 		rte_eth_tx_buffer_flush(w->cfg->ports[pi], (uint16_t)w->id, w->txb[pi]);
+	if (w->c.to_control != handed && w->wake)
+		sg_wake_kick(w->wake);
 	/* 4 entries a round: a gone session's keys leave the cache within ~256 rounds. */
 	sg_aead_cache_sweep(&w->cache, 4, session_live, w->sessions);
 	rte_rcu_qsbr_quiescent(w->sessions->qsbr, w->id);

@@ -15,6 +15,7 @@
 #include "control/config.h"
 #include "control/ctl.h"
 #include "control/session.h"
+#include "control/wake.h"
 #include "drop.h"
 
 struct rte_ring;
@@ -37,6 +38,7 @@ struct sg_worker {
 	struct sg_session_table *sessions;
 	struct rte_ring *to_ctl;          /* session-bound frames for the control plane */
 	struct rte_ring *to_hs;           /* handshake initiations (lower priority) */
+	struct sg_wake *wake;             /* kicked after handing frames over, or NULL */
 	struct rte_mempool *pool;
 	uint8_t port_mac[SG_CFG_MAX_PORTS][6];
 	struct rte_eth_dev_tx_buffer *txb[SG_CFG_MAX_PORTS];
