@@ -85,12 +85,8 @@ int sg_client_hs_send(struct sg_client *c)
 	uint32_t idx;
 	int rc;
 
-	memset(&p, 0, sizeof(p));
+	sg_init_payload_client(&p, sg_crypto_have_aes256gcm());
 	next_timestamp(c, p.timestamp);
-	p.version = SG_PROTO_VERSION;
-	if (sg_crypto_have_aes256gcm())
-		p.suites[p.n_suites++] = SG_SUITE_AES256_GCM;
-	p.suites[p.n_suites++] = SG_SUITE_CHACHA20_POLY1305;
 	do /* a new index per initiation: a late answer to an older one is refused by index */
 		sg_random(&idx, sizeof(idx));
 	while ((c->cur.live && idx == c->cur.local_index) ||

@@ -173,6 +173,15 @@ int sg_hs_response_to_ctx(struct sg_handshake *hs, const struct sg_keypair *clie
 	return rc;
 }
 
+void sg_init_payload_client(struct sg_init_payload *p, int offer_aes)
+{
+	memset(p, 0, sizeof(*p));
+	p->version = SG_PROTO_VERSION;
+	if (offer_aes)
+		p->suites[p->n_suites++] = SG_SUITE_AES256_GCM;
+	p->suites[p->n_suites++] = SG_SUITE_CHACHA20_POLY1305;
+}
+
 uint8_t sg_hs_choose_suite(const struct sg_init_payload *p, int relay_has_aes)
 {
 	int aes = 0, chacha = 0;

@@ -87,6 +87,14 @@ int sg_hs_response_to_ctx(struct sg_handshake *hs, const struct sg_keypair *clie
  * both ends have it, else ChaCha20-Poly1305); SG_SUITE_NONE when none fits. */
 uint8_t sg_hs_choose_suite(const struct sg_init_payload *p, int relay_has_aes);
 
+/*
+ * A client's initiation payload: this protocol version, no flags, and the
+ * suites it offers: AES-256-GCM first when offer_aes (the CPU has AES-NI:
+ * sg_crypto_have_aes256gcm), then ChaCha20-Poly1305.  The caller writes the
+ * timestamp.
+ */
+void sg_init_payload_client(struct sg_init_payload *p, int offer_aes);
+
 void sg_hs_wipe(struct sg_handshake *hs);
 
 #endif /* SG_CRYPTO_HANDSHAKE_H */

@@ -83,12 +83,8 @@ static int initiate(struct sg_gen_surge *s, uint32_t k, uint64_t now_ns, uint8_t
 	struct sg_init_payload ip;
 	int rc;
 
-	memset(&ip, 0, sizeof(ip));
+	sg_init_payload_client(&ip, s->cfg.offer_aes);
 	sg_tai64n_now(ip.timestamp);
-	ip.version = SG_PROTO_VERSION;
-	if (s->cfg.offer_aes)
-		ip.suites[ip.n_suites++] = SG_SUITE_AES256_GCM;
-	ip.suites[ip.n_suites++] = SG_SUITE_CHACHA20_POLY1305;
 	s->attempt = (s->attempt + 1) & ATTEMPT_MASK;
 	sl->index = SG_GEN_SURGE_IDX_BASE | s->attempt << SG_GEN_SURGE_SLOT_BITS | k;
 	rc = sg_hs_initiation_create(&sl->hs, sl->msg, &sl->id, s->relay_pub, sl->index, &ip,

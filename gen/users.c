@@ -140,12 +140,8 @@ int sg_gen_user_initiate(struct sg_gen *g, struct sg_gen_user *u)
 	uint64_t now;
 	int rc;
 
-	memset(&ip, 0, sizeof(ip));
+	sg_init_payload_client(&ip, sg_crypto_have_aes256gcm());
 	sg_tai64n_now(ip.timestamp);
-	ip.version = SG_PROTO_VERSION;
-	if (sg_crypto_have_aes256gcm())
-		ip.suites[ip.n_suites++] = SG_SUITE_AES256_GCM;
-	ip.suites[ip.n_suites++] = SG_SUITE_CHACHA20_POLY1305;
 	u->attempts++;
 	u->local_index = SG_GEN_IDX_BASE | (uint32_t)(u->attempts & 0x1ff) << 15 | i;
 	now = rte_get_tsc_cycles();

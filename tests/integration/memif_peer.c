@@ -187,12 +187,8 @@ static int step_handshakes(struct peer *p)
 		struct sg_init_payload ip;
 		int rc;
 
-		memset(&ip, 0, sizeof(ip));
+		sg_init_payload_client(&ip, sg_crypto_have_aes256gcm());
 		sg_tai64n_now(ip.timestamp);
-		ip.version = SG_PROTO_VERSION;
-		if (sg_crypto_have_aes256gcm())
-			ip.suites[ip.n_suites++] = SG_SUITE_AES256_GCM;
-		ip.suites[ip.n_suites++] = SG_SUITE_CHACHA20_POLY1305;
 		sg_keypair_generate(&u->id);
 		sg_cookie_maker_init(&u->maker, p->relay_pub);
 		u->local_index = IDX_BASE + i;
