@@ -11,43 +11,31 @@ set -euo pipefail
 
 B=${1:?usage: gen_smoke.sh BUILD_ROOT}
 T=$(mktemp -d /tmp/surge-gen.XXXXXX)
+PFX=sgsm$$
 gen_pid= relay_pid=
+. "$(dirname "$0")/gen_lib.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cleanup() {
 	for p in $relay_pid $gen_pid; do kill -TERM "$p" 2>/dev/null || true; done
 	sleep 0.5
 	for p in $relay_pid $gen_pid; do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$T" "/var/run/dpdk/sggen$$" "/var/run/dpdk/sgrel$$"
+	rm -rf "$T" /var/run/dpdk/"$PFX"*
 }
 trap cleanup EXIT
 
 "$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
-taskset -c 0 "$B/gen/surge-gen" --relay-key "$T/relay.pub" --users 8 --rate 5000 --secret 25 \
-	--duration 2 --verify-every 1 --json "$T/gen.json" --link-timeout 20 --linger 10 -- \
-	--no-huge -m 512 --no-pci --file-prefix "sggen$$" --lcores 0@0 \
-	--vdev "net_memif0,role=server,socket=$T/memif.sock" > "$T/gen.out" 2> "$T/gen.err" &
-gen_pid=$!
-# The relay after the generator's port is up: a memif client that connects
-# earlier is only retried seconds later.
-for _ in $(seq 100); do grep -q "port up" "$T/gen.err" 2>/dev/null && break; sleep 0.1; done
-"$B/dataplane/surge-relay" --address4 198.18.0.1 --key-file "$T/relay.key" \
-	--control-socket "$T/relay.sock" -- --no-huge -m 512 --no-pci --file-prefix "sgrel$$" \
-	--lcores 0@0,1@1 --vdev "net_memif0,role=client,socket=$T/memif.sock" \
-	> "$T/relay.log" 2>&1 &
-relay_pid=$!
-for _ in $(seq 300); do
-	grep -q "surge-gen summary" "$T/gen.out" 2>/dev/null && break
-	kill -0 "$gen_pid" 2>/dev/null || break
-	sleep 0.1
-done
+start_gen gen --users 8 --rate 5000 --secret 25 --duration 2 --verify-every 1 \
+	--json "$T/gen.json" --link-timeout 20 --linger 10
+start_relay gen
+wait_summary gen
 grep -q "surge-gen summary" "$T/gen.out" || fail "no summary: $(cat "$T/gen.out" "$T/gen.err")"
 cat "$T/gen.out"
-fwd=$("$B/control/surgectl" --socket "$T/relay.sock" --json stats |
+fwd=$("$B/control/surgectl" --socket "$T/gen.ctl" --json stats |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["total"]["forwarded"])')
 kill -TERM "$relay_pid"
 wait "$relay_pid" || fail "relay exit status $?"
 relay_pid=
-wait "$gen_pid" || fail "surge-gen exit status $?: $(cat "$T/gen.err")"
+wait "$gen_pid" || fail "surge-gen exit status $?: $(tail -5 "$T/gen.err")"
 gen_pid=
 python3 - "$T/gen.json" "$fwd" <<'PY'
 import json, sys

@@ -21,13 +21,15 @@ set -euo pipefail
 B=${1:?usage: gen_surge.sh BUILD_ROOT}
 T=$(mktemp -d /tmp/surge-gen-surge.XXXXXX)
 GEN="$B/gen/surge-gen"
+PFX=sgsu$$
 gen_pid= relay_pid=
+. "$(dirname "$0")/gen_lib.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cleanup() {
 	for p in $relay_pid $gen_pid; do kill -TERM "$p" 2>/dev/null || true; done
 	sleep 0.5
 	for p in $relay_pid $gen_pid; do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$T" /var/run/dpdk/sgsg$$.* /var/run/dpdk/sgsr$$.*
+	rm -rf "$T" /var/run/dpdk/"$PFX"*
 }
 trap cleanup EXIT
 
@@ -53,28 +55,6 @@ bad_option --baseline --baseline -1
 bad_option --bogus --bogus 1
 echo "gen_surge: bad options refused with exit 2, naming the option"
 
-# gen PREFIX LOG_BASE args...: surge-gen as memif server on CPU 0, in the background.
-start_gen() {
-	local name=$1
-	shift
-	taskset -c 0 "$GEN" --relay-key "$T/relay.pub" "$@" -- --no-huge -m 512 --no-pci \
-		--file-prefix "sgsg$$.$name" --lcores 0@0 \
-		--vdev "net_memif0,role=server,socket=$T/$name.memif" \
-		> "$T/$name.out" 2> "$T/$name.err" &
-	gen_pid=$!
-}
-start_relay() {
-	local name=$1
-	# After the generator's port is up: a memif client that connects earlier
-	# is only retried seconds later.
-	for _ in $(seq 100); do grep -q "port up" "$T/$name.err" 2>/dev/null && break; sleep 0.1; done
-	"$B/dataplane/surge-relay" --address4 198.18.0.1 --key-file "$T/relay.key" \
-		--control-socket "$T/$name.ctl" -- --no-huge -m 512 --no-pci \
-		--file-prefix "sgsr$$.$name" --lcores 0@0,1@1 \
-		--vdev "net_memif0,role=client,socket=$T/$name.memif" > "$T/$name.relay" 2>&1 &
-	relay_pid=$!
-}
-
 # --- 2. no relay ------------------------------------------------------------
 t0=$SECONDS
 start_gen none --link-timeout 2 --linger 0 --json "$T/none.json"
@@ -93,11 +73,7 @@ start_gen main --users 16 --rate 10000 --duration 6 --verify-every 4 \
 	--surge 400/2s --surge-at 1 --reconnect-storm 150@4/1 \
 	--json "$T/main.json" --csv "$T/main.csv" --link-timeout 20 --linger 10
 start_relay main
-for _ in $(seq 300); do
-	grep -q "surge-gen summary" "$T/main.out" 2>/dev/null && break
-	kill -0 "$gen_pid" 2>/dev/null || break
-	sleep 0.1
-done
+wait_summary main
 grep -q "surge-gen summary" "$T/main.out" || fail "no summary: $(cat "$T/main.out" "$T/main.err")"
 cat "$T/main.out"
 "$B/control/surgectl" --socket "$T/main.ctl" --json stats > "$T/main.stats"

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: MIT
+#
+# gen_lib.sh - sourced by the surge-gen integration tests: surge-gen as the
+# memif server on CPU 0 and surge-relay as the memif client (worker on
+# CPU 1, main lcore on CPU 0), named runs in the test's directory.  The
+# caller sets B (build root), T (its temporary directory, with relay.key
+# and relay.pub) and PFX (a unique DPDK --file-prefix stem), and removes
+# /var/run/dpdk/$PFX* when it ends.
+#   start_gen NAME ARGS...   surge-gen in the background: gen_pid,
+#                            $T/NAME.out, $T/NAME.err, socket $T/NAME.memif
+#   start_relay NAME         once the generator's port is up: relay_pid,
+#                            control socket $T/NAME.ctl, log $T/NAME.relay
+#   wait_summary NAME        until surge-gen printed its summary or exited
+#                            (bounded: 30 s)
+
+start_gen() {
+	local name=$1
+	shift
+	taskset -c 0 "$B/gen/surge-gen" --relay-key "$T/relay.pub" "$@" -- --no-huge -m 512 \
+		--no-pci --file-prefix "${PFX}g.$name" --lcores 0@0 \
+		--vdev "net_memif0,role=server,socket=$T/$name.memif" \
+		> "$T/$name.out" 2> "$T/$name.err" &
+	gen_pid=$!
+}
+
+start_relay() {
+	local name=$1
+	# After the generator's port is up: a memif client that connects earlier
+	# is only retried seconds later.
+	for _ in $(seq 100); do grep -q "port up" "$T/$name.err" 2>/dev/null && break; sleep 0.1; done
+	"$B/dataplane/surge-relay" --address4 198.18.0.1 --key-file "$T/relay.key" \
+		--control-socket "$T/$name.ctl" -- --no-huge -m 512 --no-pci \
+		--file-prefix "${PFX}r.$name" --lcores 0@0,1@1 \
+		--vdev "net_memif0,role=client,socket=$T/$name.memif" > "$T/$name.relay" 2>&1 &
+	relay_pid=$!
+}
+
+wait_summary() {
+	local name=$1
+	for _ in $(seq 300); do
+		grep -q "surge-gen summary" "$T/$name.out" 2>/dev/null && return 0
+		kill -0 "$gen_pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+}
