@@ -3,15 +3,32 @@
 # gen_lib.sh - sourced by the surge-gen integration tests: surge-gen as the
 # memif server on CPU 0 and surge-relay as the memif client (worker on
 # CPU 1, main lcore on CPU 0), named runs in the test's directory.  The
-# caller sets B (build root), T (its temporary directory, with relay.key
-# and relay.pub) and PFX (a unique DPDK --file-prefix stem), and removes
-# /var/run/dpdk/$PFX* when it ends.
+# caller sets B (build root) and PFX (a unique DPDK --file-prefix stem).
+#   gen_setup TEMPLATE       T = a new temporary directory with relay.key and
+#                            relay.pub; fail(); on exit both processes are
+#                            stopped and T and /var/run/dpdk/$PFX* removed
 #   start_gen NAME ARGS...   surge-gen in the background: gen_pid,
 #                            $T/NAME.out, $T/NAME.err, socket $T/NAME.memif
 #   start_relay NAME         once the generator's port is up: relay_pid,
 #                            control socket $T/NAME.ctl, log $T/NAME.relay
 #   wait_summary NAME        until surge-gen printed its summary or exited
 #                            (bounded: 30 s)
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+gen_cleanup() {
+	for p in $relay_pid $gen_pid; do kill -TERM "$p" 2>/dev/null || true; done
+	sleep 0.5
+	for p in $relay_pid $gen_pid; do kill -KILL "$p" 2>/dev/null || true; done
+	rm -rf "$T" /var/run/dpdk/"$PFX"*
+}
+
+gen_setup() {
+	T=$(mktemp -d "$1")
+	gen_pid= relay_pid=
+	trap gen_cleanup EXIT
+	"$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
+}
 
 start_gen() {
 	local name=$1

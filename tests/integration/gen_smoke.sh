@@ -10,20 +10,9 @@
 set -euo pipefail
 
 B=${1:?usage: gen_smoke.sh BUILD_ROOT}
-T=$(mktemp -d /tmp/surge-gen.XXXXXX)
 PFX=sgsm$$
-gen_pid= relay_pid=
 . "$(dirname "$0")/gen_lib.sh"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cleanup() {
-	for p in $relay_pid $gen_pid; do kill -TERM "$p" 2>/dev/null || true; done
-	sleep 0.5
-	for p in $relay_pid $gen_pid; do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$T" /var/run/dpdk/"$PFX"*
-}
-trap cleanup EXIT
-
-"$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
+gen_setup /tmp/surge-gen.XXXXXX
 start_gen gen --users 8 --rate 5000 --secret 25 --duration 2 --verify-every 1 \
 	--json "$T/gen.json" --link-timeout 20 --linger 10
 start_relay gen

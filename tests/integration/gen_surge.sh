@@ -19,21 +19,10 @@
 set -euo pipefail
 
 B=${1:?usage: gen_surge.sh BUILD_ROOT}
-T=$(mktemp -d /tmp/surge-gen-surge.XXXXXX)
-GEN="$B/gen/surge-gen"
 PFX=sgsu$$
-gen_pid= relay_pid=
 . "$(dirname "$0")/gen_lib.sh"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cleanup() {
-	for p in $relay_pid $gen_pid; do kill -TERM "$p" 2>/dev/null || true; done
-	sleep 0.5
-	for p in $relay_pid $gen_pid; do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$T" /var/run/dpdk/"$PFX"*
-}
-trap cleanup EXIT
-
-"$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
+GEN="$B/gen/surge-gen"
+gen_setup /tmp/surge-gen-surge.XXXXXX
 
 # --- 1. bad options -------------------------------------------------------
 bad_option() { # expected-name args...
