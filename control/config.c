@@ -55,6 +55,7 @@ static const struct cfg_key cfg_keys[] = {
 	OTHER("address4", K_ADDR4, addr4),
 	OTHER("address6", K_ADDR6, addr6),
 	UINT("burst", burst, 1, 64),
+	UINT("cookie_backlog", cookie_backlog, 0, 1048576),
 	OTHER("control_socket", K_PATH, control_socket),
 	OTHER("gateway_mac", K_MAC, gateway_mac),
 	UINT("keepalive", keepalive_s, 5, 3600),
@@ -85,6 +86,7 @@ void sg_config_defaults(struct sg_config *c)
 	c->keepalive_s = 25;
 	c->burst = 32;
 	c->mbufs = 8191;
+	c->cookie_backlog = 256;
 }
 
 static const struct cfg_key *find_key(const char *name)

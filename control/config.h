@@ -36,6 +36,7 @@ struct sg_config {
 	unsigned keepalive_s;                  /* keepalive, default 25 */
 	unsigned burst;                        /* burst, default 32 (1..64) */
 	unsigned mbufs;                        /* mbufs, default 8191 */
+	unsigned cookie_backlog;               /* cookie_backlog, default 256 (0: always under load) */
 };
 
 void sg_config_defaults(struct sg_config *c);

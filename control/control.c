@@ -49,6 +49,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_HS_TIMESTAMP] = "handshake_timestamp",
 	[SG_PC_HS_SUITE] = "handshake_suite",
 	[SG_PC_HS_FULL] = "handshake_full",
+	[SG_PC_COOKIE_REPLIES] = "cookie_replies",
 	[SG_PC_REPLACED] = "sessions_replaced",
 	[SG_PC_CLOSED] = "sessions_closed",
 	[SG_PC_EXPIRED] = "sessions_expired",
@@ -367,6 +368,16 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 	return p->ctl ? 0 : -1;
 }
 
+/* Under load: the handshakes waiting now, summed over the rings, above the threshold. */
+static void measure_load(struct sg_plane *p)
+{
+	unsigned backlog = 0;
+
+	for (unsigned w = 0; w < p->n_rings; w++)
+		backlog += rte_ring_count(p->hs_rings[w]);
+	p->under_load = p->cfg->cookie_backlog == 0 || backlog > p->cfg->cookie_backlog;
+}
+
 unsigned sg_plane_poll(struct sg_plane *p)
 {
 	struct rte_mbuf *ms[CTL_BURST];
@@ -374,6 +385,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	unsigned work = 0;
 
 	__atomic_store_n(&p->sessions->now, now, __ATOMIC_RELAXED);
+	measure_load(p);
 	/* Established sessions first, up to CTL_SESSION_MAX a ring. */
 	for (unsigned w = 0; w < p->n_rings; w++) {
 		unsigned got = 0, n;

@@ -2,14 +2,23 @@
 /*
  * hs_ctl.c - the relay's side of a handshake, on the control plane:
  *
- *   mac1 (before any DH) -> Noise IK message 1 -> suite choice -> registry
- *   (sign-up of an unknown identity) -> replayed-timestamp check -> session
- *   slot -> response -> keys -> publish (replacing the user's previous
- *   session) -> response frame back the way the initiation came.
+ *   mac1 (before any DH) -> under load, mac2 (else a cookie reply, no DH)
+ *   -> Noise IK message 1 -> suite choice -> registry (sign-up of an
+ *   unknown identity) -> replayed-timestamp check -> session slot ->
+ *   response -> keys -> publish (replacing the user's previous session) ->
+ *   response frame back the way the initiation came.
+ *
+ * Under load (p->under_load, set per round by sg_plane_poll from the
+ * handshake backlog and cfg->cookie_backlog) an initiation whose mac2 is not
+ * valid for its source is answered with a COOKIE_REPLY, counted as
+ * cookie_replies; the client sends a new initiation with mac2, which then
+ * proceeds.  Not under load, mac2 is ignored.  The cookie secret rotates
+ * inside the checker (crypto/cookie.c: replaced when older than 120 s of the
+ * relay clock, whenever a cookie is made or checked).
  *
  * Each refusal is counted under its own control-plane counter and nothing is
- * sent back (the client retries).  Cookies under load, handshake lcores and
- * durable sign-ups come with the control-plane issue.
+ * sent back (the client retries).  Cookies for a source over its rate,
+ * handshake lcores and durable sign-ups come with the control-plane issue.
  */
 #include <string.h>
 #include <time.h>
@@ -20,6 +29,7 @@
 #include "crypto/crypto.h"
 #include "crypto/handshake.h"
 #include "plane.h"
+#include "proto/bytes.h"
 #include "proto/status.h"
 #include "registry.h"
 
@@ -41,6 +51,45 @@ static void refuse(struct sg_plane *p, struct rte_mbuf *m, struct sg_handshake *
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * Send payload on m back the way the initiation in m came: to its source
+ * (through the gateway when one is set) from the address it was sent to, on
+ * the port it arrived on.  Consumes m.  0, or -1 when dropped (counted).
+ */
+static int send_back(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *payload,
+		     uint16_t plen)
+{
+	const struct sg_toctl *t = rte_mbuf_to_priv(m);
+	struct sg_endpoint to = t->pkt.src;
+	uint8_t local[SG_IP_ADDR_LEN];
+
+	if (p->cfg->has_gateway_mac)
+		memcpy(to.mac, p->cfg->gateway_mac, 6);
+	memcpy(local, t->pkt.dst_addr, sizeof(local));
+	return sg_plane_tx_udp(p, m, t->port, local, &to, payload, plen);
+}
+
+/*
+ * Under load, without a valid mac2: answer with a cookie reply on m, back
+ * the way the initiation came, instead of any DH.  Consumes m.
+ */
+static void cookie_reply(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *msg,
+			 const uint8_t *src, size_t srclen, uint64_t now)
+{
+	const struct sg_toctl *t = rte_mbuf_to_priv(m);
+	uint8_t out[SG_COOKIE_REPLY_LEN];
+
+	if (sg_cookie_reply_create(p->cookie, out, msg, t->pkt.payload_len,
+				   sg_le32(msg + SG_INIT_OFF_SENDER), src, srclen, now,
+				   NULL) != SG_OK) {
+		p->counters[SG_PC_HS_MAC1]++; /* too short to hold MACs: cannot happen here */
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (send_back(p, m, out, sizeof(out)) == 0)
+		p->counters[SG_PC_COOKIE_REPLIES]++;
+}
+
 void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 {
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
@@ -51,18 +100,21 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	struct sg_resp_payload rp;
 	struct sg_session *s;
 	struct sg_user *u;
-	struct sg_endpoint to;
-	uint8_t client_pub[SG_KEY_LEN], src[18], resp[SG_RESP_LEN], local[16];
+	uint8_t client_pub[SG_KEY_LEN], src[18], resp[SG_RESP_LEN];
 	uint32_t index, prev;
-	uint16_t port = t->port;
 	int created = 0, rc;
 	uint8_t suite;
 
 	size_t srclen = cookie_source(&t->pkt.src, src);
 
 	memset(&hs, 0, sizeof(hs));
-	if (sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now) < 0) {
+	rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
+	if (rc < 0) {
 		refuse(p, m, &hs, SG_PC_HS_MAC1);
+		return;
+	}
+	if (p->under_load && rc != SG_MAC_BOTH_OK) {
+		cookie_reply(p, m, msg, src, srclen, now);
 		return;
 	}
 	rc = sg_hs_initiation_consume(&hs, p->key, msg, t->pkt.payload_len, &ip, client_pub);
@@ -111,13 +163,11 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	s->peer_index = hs.remote_index;
 	s->born = (uint32_t)now;
 	s->last_seen = now;
-	s->dpdk_port = port;
+	s->dpdk_port = t->port;
 	s->ep = t->pkt.src;
 	if (p->cfg->has_gateway_mac)
 		memcpy(s->ep.mac, p->cfg->gateway_mac, 6);
 	memcpy(s->local_addr, t->pkt.dst_addr, sizeof(s->local_addr));
-	to = s->ep;
-	memcpy(local, s->local_addr, sizeof(local));
 	u->last_seen = (uint64_t)time(NULL);
 
 	prev = sg_session_publish(p->sessions, s, index);
@@ -133,6 +183,6 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	if (created)
 		p->counters[SG_PC_SIGNUPS]++;
 	sg_hs_wipe(&hs);
-	if (sg_plane_tx_udp(p, m, port, local, &to, resp, sizeof(resp)) == 0)
+	if (send_back(p, m, resp, sizeof(resp)) == 0)
 		p->counters[SG_PC_HANDSHAKES]++;
 }

@@ -58,6 +58,7 @@ enum sg_plane_counter {
 	SG_PC_HS_TIMESTAMP,    /* dropped: replayed initiation */
 	SG_PC_HS_SUITE,        /* dropped: no common suite */
 	SG_PC_HS_FULL,         /* dropped: session table or registry full */
+	SG_PC_COOKIE_REPLIES,  /* COOKIE_REPLY sent instead of a handshake (under load) */
 	SG_PC_REPLACED,        /* sessions replaced by a newer one of the same user */
 	SG_PC_CLOSED,          /* sessions closed by the client */
 	SG_PC_EXPIRED,         /* sessions wiped after SESSION_DEAD or REJECT_AFTER */
@@ -99,6 +100,7 @@ struct sg_plane {
 	uint64_t tsc_hz;
 	uint64_t expiry_cursor;
 	uint64_t counters[SG_PC_MAX];
+	uint8_t under_load;                   /* this round asks for mac2 (cfg->cookie_backlog) */
 	sg_plane_stats_fn worker_stats;
 	void *worker_stats_arg;
 	struct sg_cookie_checker *cookie;     /* in secure memory */
@@ -116,7 +118,9 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen);
  * lookups, closes of established sessions), then at most CTL_HS_BURST
  * handshakes per worker, then the operator socket, expiry and reclamation.
  * A flood of initiations can delay sign-ups and log-ins but never the
- * established sessions' traffic.  Returns work done.
+ * established sessions' traffic.  The round is under load when the
+ * handshake backlog at its start is above cfg->cookie_backlog (always when
+ * that is 0): its initiations then need a valid mac2.  Returns work done.
  */
 unsigned sg_plane_poll(struct sg_plane *p);
 

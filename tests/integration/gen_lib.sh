@@ -9,8 +9,10 @@
 #                            stopped and T and /var/run/dpdk/$PFX* removed
 #   start_gen NAME ARGS...   surge-gen in the background: gen_pid,
 #                            $T/NAME.out, $T/NAME.err, socket $T/NAME.memif
-#   start_relay NAME         once the generator's port is up: relay_pid,
-#                            control socket $T/NAME.ctl, log $T/NAME.relay
+#   start_relay NAME [FLAGS...]
+#                            once the generator's port is up: relay_pid,
+#                            control socket $T/NAME.ctl, log $T/NAME.relay;
+#                            FLAGS are more surge-relay flags (--cookie-backlog 0)
 #   wait_summary NAME        until surge-gen printed its summary or exited
 #                            (bounded: 30 s)
 
@@ -42,11 +44,12 @@ start_gen() {
 
 start_relay() {
 	local name=$1
+	shift
 	# After the generator's port is up: a memif client that connects earlier
 	# is only retried seconds later.
 	for _ in $(seq 100); do grep -q "port up" "$T/$name.err" 2>/dev/null && break; sleep 0.1; done
 	"$B/dataplane/surge-relay" --address4 198.18.0.1 --key-file "$T/relay.key" \
-		--control-socket "$T/$name.ctl" -- --no-huge -m 512 --no-pci \
+		--control-socket "$T/$name.ctl" "$@" -- --no-huge -m 512 --no-pci \
 		--file-prefix "${PFX}r.$name" --lcores 0@0,1@1 \
 		--vdev "net_memif0,role=client,socket=$T/$name.memif" > "$T/$name.relay" 2>&1 &
 	relay_pid=$!
