@@ -102,10 +102,9 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	struct sg_user *u;
 	uint8_t client_pub[SG_KEY_LEN], src[18], resp[SG_RESP_LEN];
 	uint32_t index, prev;
+	size_t srclen = cookie_source(&t->pkt.src, src);
 	int created = 0, rc;
 	uint8_t suite;
-
-	size_t srclen = cookie_source(&t->pkt.src, src);
 
 	memset(&hs, 0, sizeof(hs));
 	rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
