@@ -20,15 +20,7 @@ gen_setup /tmp/surge-gen-cookies.XXXXXX
 start_gen main --users 16 --rate 5000 --duration 4 --verify-every 4 \
 	--surge 200/1s --surge-at 1 --json "$T/main.json" --link-timeout 20 --linger 5
 start_relay main --cookie-backlog 0
-wait_summary main
-grep -q "surge-gen summary" "$T/main.out" || fail "no summary: $(cat "$T/main.out" "$T/main.err")"
-cat "$T/main.out"
-"$B/control/surgectl" --socket "$T/main.ctl" --json stats > "$T/main.stats"
-kill -TERM "$relay_pid"
-wait "$relay_pid" || fail "relay exit status $?"
-relay_pid=
-wait "$gen_pid" || fail "surge-gen exit status $?: $(tail -5 "$T/main.err")"
-gen_pid=
+finish_run main
 python3 - "$T/main.json" "$T/main.stats" <<'PY'
 import json, sys
 g = json.load(open(sys.argv[1]))

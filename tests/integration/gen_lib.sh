@@ -15,6 +15,9 @@
 #                            FLAGS are more surge-relay flags (--cookie-backlog 0)
 #   wait_summary NAME        until surge-gen printed its summary or exited
 #                            (bounded: 30 s)
+#   finish_run NAME          a run that must succeed: its summary printed,
+#                            the relay's `surgectl --json stats` saved in
+#                            $T/NAME.stats, then both exit 0
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -62,4 +65,18 @@ wait_summary() {
 		kill -0 "$gen_pid" 2>/dev/null || return 0
 		sleep 0.1
 	done
+}
+
+finish_run() {
+	local name=$1
+	wait_summary "$name"
+	grep -q "surge-gen summary" "$T/$name.out" ||
+		fail "no summary: $(cat "$T/$name.out" "$T/$name.err")"
+	cat "$T/$name.out"
+	"$B/control/surgectl" --socket "$T/$name.ctl" --json stats > "$T/$name.stats"
+	kill -TERM "$relay_pid"
+	wait "$relay_pid" || fail "relay exit status $?"
+	relay_pid=
+	wait "$gen_pid" || fail "surge-gen exit status $?: $(tail -5 "$T/$name.err")"
+	gen_pid=
 }

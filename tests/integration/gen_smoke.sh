@@ -16,16 +16,9 @@ gen_setup /tmp/surge-gen.XXXXXX
 start_gen gen --users 8 --rate 5000 --secret 25 --duration 2 --verify-every 1 \
 	--json "$T/gen.json" --link-timeout 20 --linger 10
 start_relay gen
-wait_summary gen
-grep -q "surge-gen summary" "$T/gen.out" || fail "no summary: $(cat "$T/gen.out" "$T/gen.err")"
-cat "$T/gen.out"
-fwd=$("$B/control/surgectl" --socket "$T/gen.ctl" --json stats |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)["total"]["forwarded"])')
-kill -TERM "$relay_pid"
-wait "$relay_pid" || fail "relay exit status $?"
-relay_pid=
-wait "$gen_pid" || fail "surge-gen exit status $?: $(tail -5 "$T/gen.err")"
-gen_pid=
+finish_run gen
+fwd=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"]["forwarded"])' \
+	"$T/gen.stats")
 python3 - "$T/gen.json" "$fwd" <<'PY'
 import json, sys
 g = json.load(open(sys.argv[1])); fwd = int(sys.argv[2])

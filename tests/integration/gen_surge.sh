@@ -62,15 +62,7 @@ start_gen main --users 16 --rate 10000 --duration 6 --verify-every 4 \
 	--surge 400/2s --surge-at 1 --reconnect-storm 150@4/1 \
 	--json "$T/main.json" --csv "$T/main.csv" --link-timeout 20 --linger 10
 start_relay main
-wait_summary main
-grep -q "surge-gen summary" "$T/main.out" || fail "no summary: $(cat "$T/main.out" "$T/main.err")"
-cat "$T/main.out"
-"$B/control/surgectl" --socket "$T/main.ctl" --json stats > "$T/main.stats"
-kill -TERM "$relay_pid"
-wait "$relay_pid" || fail "relay exit status $?"
-relay_pid=
-wait "$gen_pid" || fail "surge-gen exit status $?: $(tail -5 "$T/main.err")"
-gen_pid=
+finish_run main
 python3 - "$T/main.json" "$T/main.csv" "$T/main.stats" <<'PY'
 import csv, json, sys
 g = json.load(open(sys.argv[1]))
