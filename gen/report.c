@@ -49,6 +49,14 @@ static double rate_of(const struct sg_gen *g, double v)
 
 static void surge_summary(const struct sg_gen *g);
 
+/* The suite the relay chose for the chat users (user 0's; all offer the same). */
+static const char *suite_name(const struct sg_gen *g)
+{
+	if (!g->u || !g->u[0].connected)
+		return "none";
+	return g->u[0].send_ctx.suite == SG_SUITE_AES256_GCM ? "aes256gcm" : "chacha20poly1305";
+}
+
 void sg_gen_summary(const struct sg_gen *g)
 {
 	const struct sg_gen_counters *c = &g->c;
@@ -58,7 +66,7 @@ void sg_gen_summary(const struct sg_gen *g)
 
 	printf("surge-gen summary%s%s%s\n", g->failed ? " (partial: " : "",
 	       g->failed ? g->failed : "", g->failed ? ")" : "");
-	printf("  %-30s %u\n", "users", g->o.users);
+	printf("  %-30s %u (suite %s)\n", "users", g->o.users, suite_name(g));
 	printf("  %-30s %llu of %u   p50 %.1f us   p99 %.1f us\n", "handshakes completed",
 	       (unsigned long long)c->hs_done, g->o.users, q_us(&g->hs_lat, 0.5),
 	       q_us(&g->hs_lat, 0.99));
@@ -218,8 +226,9 @@ int sg_gen_json(const struct sg_gen *g, const char *path)
 
 	if (!f)
 		return -1;
-	fprintf(f, "{\"ok\": %s, \"failed\": \"%s\", \"users\": %u, \"handshakes\": %llu, ",
-		g->failed ? "false" : "true", g->failed ? g->failed : "", g->o.users,
+	fprintf(f, "{\"ok\": %s, \"failed\": \"%s\", \"users\": %u, \"suite\": \"%s\", "
+		   "\"handshakes\": %llu, ",
+		g->failed ? "false" : "true", g->failed ? g->failed : "", g->o.users, suite_name(g),
 		(unsigned long long)c->hs_done);
 	json_hist(f, "handshake_latency_us", &g->hs_lat);
 	fprintf(f, ", \"rate\": %.0f, \"mix\": \"%s\", \"size\": %u, \"frame_len\": %u, "

@@ -22,7 +22,9 @@ fwd=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"]["
 python3 - "$T/gen.json" "$fwd" <<'PY'
 import json, sys
 g = json.load(open(sys.argv[1])); fwd = int(sys.argv[2])
+aes = " aes " in " " + open("/proc/cpuinfo").read().replace("\n", " ") + " "
 checks = [
+    ("suite: AES-256-GCM where both ends have AES-NI", g["suite"] == ("aes256gcm" if aes else "chacha20poly1305")),
     ("a quarter secret", g["secret_pct"] == 25),
     ("ok", g["ok"] is True),
     ("all handshakes", g["handshakes"] == g["users"] == 8),
