@@ -58,6 +58,8 @@ static const struct cfg_key cfg_keys[] = {
 	UINT("cookie_backlog", cookie_backlog, 0, 1048576),
 	OTHER("control_socket", K_PATH, control_socket),
 	OTHER("gateway_mac", K_MAC, gateway_mac),
+	UINT("handshake_burst", handshake_burst, 1, 1000000),
+	UINT("handshake_rate", handshake_rate, 1, 1000000),
 	UINT("keepalive", keepalive_s, 5, 3600),
 	OTHER("key_file", K_PATH, key_file),
 	UINT("max_sessions", max_sessions, 16, 16777215),
@@ -87,6 +89,8 @@ void sg_config_defaults(struct sg_config *c)
 	c->burst = 32;
 	c->mbufs = 8191;
 	c->cookie_backlog = 256;
+	c->handshake_rate = 20;
+	c->handshake_burst = 5;
 }
 
 static const struct cfg_key *find_key(const char *name)

@@ -38,6 +38,7 @@ enum {
 	CTL_HS_BURST = 8,   /* handshakes per ring per round (~1 ms of X25519 each batch) */
 	CTL_REQUESTS = 4,
 	EXPIRY_SCAN = 256,
+	CTL_RATELIMIT_SOURCES = 16384, /* handshake buckets (32 bytes each, ratelimit.h) */
 };
 
 static const char *const counter_names[SG_PC_MAX] = {
@@ -50,6 +51,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_HS_SUITE] = "handshake_suite",
 	[SG_PC_HS_FULL] = "handshake_full",
 	[SG_PC_COOKIE_REPLIES] = "cookie_replies",
+	[SG_PC_HS_RATELIMITED] = "handshake_ratelimited",
 	[SG_PC_REPLACED] = "sessions_replaced",
 	[SG_PC_CLOSED] = "sessions_closed",
 	[SG_PC_EXPIRED] = "sessions_expired",
@@ -358,6 +360,11 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		return -1;
 	}
+	if (sg_ratelimit_init(&p->ratelimit, CTL_RATELIMIT_SOURCES, p->cfg->handshake_rate,
+			      p->cfg->handshake_burst) != 0) {
+		snprintf(err, errlen, "cannot set up the handshake rate limiter");
+		return -1;
+	}
 	p->cookie = sg_secure_alloc(sizeof(*p->cookie));
 	if (!p->cookie) {
 		snprintf(err, errlen, "cannot lock memory for the cookie secret");
@@ -444,4 +451,5 @@ void sg_plane_fini(struct sg_plane *p)
 		sg_secure_free(p->cookie);
 	}
 	p->cookie = NULL;
+	sg_ratelimit_fini(&p->ratelimit);
 }

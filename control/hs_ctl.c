@@ -3,22 +3,27 @@
  * hs_ctl.c - the relay's side of a handshake, on the control plane:
  *
  *   mac1 (before any DH) -> under load, mac2 (else a cookie reply, no DH)
- *   -> Noise IK message 1 -> suite choice -> registry (sign-up of an
- *   unknown identity) -> replayed-timestamp check -> session slot ->
- *   response -> keys -> publish (replacing the user's previous session) ->
- *   response frame back the way the initiation came.
+ *   -> under load, the source's rate (else dropped, no DH) -> Noise IK
+ *   message 1 -> suite choice -> registry (sign-up of an unknown identity)
+ *   -> replayed-timestamp check -> session slot -> response -> keys ->
+ *   publish (replacing the user's previous session) -> response frame back
+ *   the way the initiation came.
  *
  * Under load (p->under_load, set per round by sg_plane_poll from the
  * handshake backlog and cfg->cookie_backlog) an initiation whose mac2 is not
  * valid for its source is answered with a COOKIE_REPLY, counted as
  * cookie_replies; the client sends a new initiation with mac2, which then
- * proceeds.  Not under load, mac2 is ignored.  The cookie secret rotates
- * inside the checker (crypto/cookie.c: replaced when older than 120 s of the
- * relay clock, whenever a cookie is made or checked).
+ * proceeds, unless its source (IPv4 address, IPv6 /64; proven by mac2) is
+ * over its token bucket (cfg->handshake_rate a second, handshake_burst at
+ * once, control/ratelimit.h): then it is dropped without a reply, counted as
+ * handshake_ratelimited.  Not under load, mac2 and the rate are ignored
+ * (no bucket is touched).  The cookie secret rotates inside the checker
+ * (crypto/cookie.c: replaced when older than 120 s of the relay clock,
+ * whenever a cookie is made or checked).
  *
  * Each refusal is counted under its own control-plane counter and nothing is
- * sent back (the client retries).  Cookies for a source over its rate,
- * handshake lcores and durable sign-ups come with the control-plane issue.
+ * sent back (the client retries).  Handshake lcores and durable sign-ups
+ * come with the control-plane issue.
  */
 #include <string.h>
 #include <time.h>
@@ -42,6 +47,15 @@ static size_t cookie_source(const struct sg_endpoint *src, uint8_t out[18])
 	out[n] = (uint8_t)(src->port >> 8);
 	out[n + 1] = (uint8_t)src->port;
 	return n + 2;
+}
+
+/* The rate limiter's clock. */
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void refuse(struct sg_plane *p, struct rte_mbuf *m, struct sg_handshake *hs, unsigned c)
@@ -114,6 +128,11 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	}
 	if (p->under_load && rc != SG_MAC_BOTH_OK) {
 		cookie_reply(p, m, msg, src, srclen, now);
+		return;
+	}
+	if (p->under_load && !sg_ratelimit_allow(&p->ratelimit, t->pkt.src.family,
+						 t->pkt.src.addr, monotonic_ns())) {
+		refuse(p, m, &hs, SG_PC_HS_RATELIMITED);
 		return;
 	}
 	rc = sg_hs_initiation_consume(&hs, p->key, msg, t->pkt.payload_len, &ip, client_pub);

@@ -21,6 +21,7 @@
 #include "crypto/keys.h"
 #include "ctl.h"
 #include "proto/pkt.h"
+#include "ratelimit.h"
 #include "session.h"
 #include "wake.h"
 
@@ -59,6 +60,7 @@ enum sg_plane_counter {
 	SG_PC_HS_SUITE,        /* dropped: no common suite */
 	SG_PC_HS_FULL,         /* dropped: session table or registry full */
 	SG_PC_COOKIE_REPLIES,  /* COOKIE_REPLY sent instead of a handshake (under load) */
+	SG_PC_HS_RATELIMITED,  /* dropped: valid mac2 but its source over handshake_rate (under load) */
 	SG_PC_REPLACED,        /* sessions replaced by a newer one of the same user */
 	SG_PC_CLOSED,          /* sessions closed by the client */
 	SG_PC_EXPIRED,         /* sessions wiped after SESSION_DEAD or REJECT_AFTER */
@@ -105,12 +107,13 @@ struct sg_plane {
 	void *worker_stats_arg;
 	struct sg_cookie_checker *cookie;     /* in secure memory */
 	struct sg_wake wake;                  /* workers kick it when they hand frames over */
+	struct sg_ratelimit ratelimit;        /* per-source handshake buckets (under load) */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */
 const char *sg_plane_counter_name(unsigned c);
 
-/* Set up (socket, cookie checker).  0, or -1 with err. */
+/* Set up (socket, cookie checker, rate limiter).  0, or -1 with err. */
 int sg_plane_init(struct sg_plane *p, char *err, size_t errlen);
 
 /*

@@ -41,6 +41,10 @@ static void show(const struct sg_config *c, const char *key, char *out, size_t n
 		snprintf(out, n, "%u", (unsigned)c->max_users);
 	else if (!strcmp(key, "cookie_backlog"))
 		snprintf(out, n, "%u", c->cookie_backlog);
+	else if (!strcmp(key, "handshake_rate"))
+		snprintf(out, n, "%u", c->handshake_rate);
+	else if (!strcmp(key, "handshake_burst"))
+		snprintf(out, n, "%u", c->handshake_burst);
 	else if (!strcmp(key, "mbufs"))
 		snprintf(out, n, "%u", c->mbufs);
 	else if (!strcmp(key, "key_file"))
@@ -84,6 +88,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.burst, 32);
 	assert_int_equal(c.mbufs, 8191);
 	assert_int_equal(c.cookie_backlog, 256);
+	assert_int_equal(c.handshake_rate, 20);
+	assert_int_equal(c.handshake_burst, 5);
 	/* defaults alone are not a runnable config: no key, no address */
 	assert_int_equal(sg_config_validate(&c, err, sizeof(err)), -1);
 }
@@ -116,6 +122,10 @@ static const struct good good_lines[] = {
 	{ "mbufs = 1023", "mbufs", "1023" },
 	{ "cookie_backlog = 0", "cookie_backlog", "0" },
 	{ "cookie_backlog = 1048576", "cookie_backlog", "1048576" },
+	{ "handshake_rate = 1", "handshake_rate", "1" },
+	{ "handshake_rate = 1000000", "handshake_rate", "1000000" },
+	{ "handshake_burst = 1", "handshake_burst", "1" },
+	{ "handshake_burst = 1000000", "handshake_burst", "1000000" },
 	{ "mbufs = 1048575", "mbufs", "1048575" },
 	{ "key_file = /etc/surge/relay.key", "key_file", "/etc/surge/relay.key" },
 	{ "key_file = /srv/my keys/k#1.key  # a '#' inside a word stays", "key_file",
@@ -207,6 +217,11 @@ static const struct bad bad_lines[] = {
 	{ "mbufs = 1048576", "mbufs: 1048576 is out of range 1023..1048575" },
 	{ "cookie_backlog = 1048577", "cookie_backlog: 1048577 is out of range 0..1048576" },
 	{ "cookie_backlog = -1", "cookie_backlog: -1 is out of range 0..1048576" },
+	{ "handshake_rate = 0", "handshake_rate: 0 is out of range 1..1000000" },
+	{ "handshake_rate = 1000001", "handshake_rate: 1000001 is out of range 1..1000000" },
+	{ "handshake_rate = 2.5", "handshake_rate: not a decimal number: '2.5'" },
+	{ "handshake_burst = 0", "handshake_burst: 0 is out of range 1..1000000" },
+	{ "handshake_burst = 1000001", "handshake_burst: 1000001 is out of range 1..1000000" },
 	{ "address4 = 198.18.0", "address4: bad IPv4 address '198.18.0'" },
 	{ "address4 = 198.18.0.1/24", "bad IPv4 address '198.18.0.1/24' (no prefix length)" },
 	{ "address4 = 256.1.1.1", "address4: bad IPv4 address '256.1.1.1'" },
