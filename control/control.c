@@ -6,9 +6,9 @@
  * worker's ring, serves at most CTL_REQUESTS operator requests, expires at
  * most EXPIRY_SCAN session slots and reclaims retired ones; when a round
  * did nothing the caller sleeps (sg_plane_sleep: poll(2) on the workers'
- * wake-up eventfd and the operator socket, wake.h).  It is the only writer of the session
- * table's identity fields, the user hash and the registry.  It transmits on
- * its own TX queue (number n_workers) of each port.
+ * wake-up eventfd and the operator socket, wake.h).  It is the only writer
+ * of the session table's identity fields, the user hash and the registry.
+ * It transmits on its own TX queue (number n_workers) of each port.
  */
 #include <errno.h>
 #include <poll.h>
