@@ -37,7 +37,7 @@ struct sg_config {
 	unsigned burst;                        /* burst, default 32 (1..64) */
 	unsigned mbufs;                        /* mbufs, default 8191 */
 	unsigned cookie_backlog;               /* cookie_backlog, default 256 (0: always under load) */
-	unsigned handshake_rate;               /* handshake_rate, default 20 (per source per second, under load) */
+	unsigned handshake_rate;               /* handshake_rate, default 20/s per source (under load) */
 	unsigned handshake_burst;              /* handshake_burst, default 5 */
 };
 
