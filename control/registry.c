@@ -4,7 +4,9 @@
  * identity public key to user id, and the users in an array by id.
  *
  * Invariants:
- * - users[id - 1] is user id; ids run 1..count with no gaps and never move,
+ * - users[id - 1] is user id; ids run 1..count and never move; a hole (an id
+ *   whose sign-up never became durable, seen by sg_registry_restore) holds
+ *   a zeroed record with id 0 and is never handed out again,
  *   so a struct sg_user pointer stays valid until sg_registry_free.  The
  *   array is allocated once for max_users with calloc, whose pages the OS
  *   commits only when first touched.
@@ -143,7 +145,28 @@ struct sg_user *sg_registry_by_key(const struct sg_registry *r, const uint8_t pu
 
 struct sg_user *sg_registry_by_id(const struct sg_registry *r, uint64_t id)
 {
-	return id >= 1 && id <= r->count ? &r->users[id - 1] : NULL;
+	return id >= 1 && id <= r->count && r->users[id - 1].id == id ? &r->users[id - 1] : NULL;
+}
+
+int sg_registry_restore(struct sg_registry *r, const struct sg_user *u)
+{
+	uint64_t h;
+	struct slot *s;
+
+	if (u->id <= r->count || u->id > r->max_users)
+		return SG_E_INVAL;
+	h = key_hash(r, u->pub);
+	s = find_slot(r, u->pub, h);
+	if (s->id)
+		return SG_E_INVAL;
+	/* Ids between hold nobody (a sign-up lost before its commit): zeroed, id 0. */
+	for (uint64_t id = r->count + 1; id < u->id; id++)
+		memset(&r->users[id - 1], 0, sizeof(r->users[0]));
+	r->users[u->id - 1] = *u;
+	r->count = (uint32_t)u->id;
+	s->tag = (uint32_t)(h >> 32);
+	s->id = r->count;
+	return SG_OK;
 }
 
 uint64_t sg_registry_bytes(const struct sg_registry *r)

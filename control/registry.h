@@ -3,8 +3,9 @@
  * registry.h - registered users: identity public key <-> user id, the
  * newest handshake timestamp accepted for each, and when they signed up.
  *
- * In memory for now (durability in LMDB is the control-plane issue), owned
- * by the control plane alone (single thread, no locks).  Bounded: at most
+ * In memory, owned by the control plane alone (single thread, no locks);
+ * the durable copy is the store's (control/store.h), loaded at start with
+ * sg_registry_restore.  Bounded: at most
  * max_users; a full registry refuses sign-ups (and says so) but keeps
  * serving known users.  Pure C, no DPDK.  User ids are assigned from 1 up.
  */
@@ -42,7 +43,16 @@ struct sg_user *sg_registry_get_or_add(struct sg_registry *r, const uint8_t pub[
 
 struct sg_user *sg_registry_by_key(const struct sg_registry *r, const uint8_t pub[SG_KEY_LEN]);
 struct sg_user *sg_registry_by_id(const struct sg_registry *r, uint64_t id);
+/* The largest id handed out so far (ids 1..count; holes included). */
 uint64_t sg_registry_count(const struct sg_registry *r);
+
+/*
+ * Start-up: add a user read from the store, with its id and fields as
+ * stored.  Ids must come in ascending order; ids skipped in between become
+ * holes (by_id gives NULL; never reused).  SG_OK, or SG_E_INVAL (id not above
+ * the last, beyond max_users, or its key already registered).
+ */
+int sg_registry_restore(struct sg_registry *r, const struct sg_user *u);
 /* Bytes the registry reserved for its max_users (its table and records). */
 uint64_t sg_registry_bytes(const struct sg_registry *r);
 /* max_users as configured. */

@@ -184,6 +184,54 @@ static void test_timestamps(void **state)
 }
 
 /* 100,000 random keys, then as many sharing all but their last 4 bytes. */
+/* Start-up from the store: ids as stored, holes stay holes, order enforced. */
+static void test_restore(void **state)
+{
+	struct sg_registry *r = sg_registry_new(10);
+	struct sg_user u = { .created = 7, .last_seen = 9 }, *got;
+	uint8_t k[32];
+	int created;
+
+	(void)state;
+	assert_non_null(r);
+	key(u.pub, 1);
+	u.id = 1;
+	u.last_ts[11] = 3;
+	assert_int_equal(sg_registry_restore(r, &u), SG_OK);
+	key(u.pub, 4);
+	u.id = 4; /* ids 2 and 3 never became durable */
+	assert_int_equal(sg_registry_restore(r, &u), SG_OK);
+	assert_int_equal(sg_registry_count(r), 4);
+	assert_null(sg_registry_by_id(r, 2));
+	assert_null(sg_registry_by_id(r, 3));
+	got = sg_registry_by_id(r, 4);
+	assert_non_null(got);
+	assert_ptr_equal(sg_registry_by_key(r, u.pub), got);
+	assert_int_equal(got->created, 7);
+	assert_int_equal(got->last_seen, 9);
+	assert_int_equal(got->last_ts[11], 3);
+	/* the timestamp survives: an older one is a replay */
+	assert_int_equal(sg_registry_accept_timestamp(got, (uint8_t[12]){ [11] = 2 }),
+			 SG_E_TIMESTAMP);
+	/* not ascending, a known key, beyond max_users */
+	key(u.pub, 5);
+	u.id = 4;
+	assert_int_equal(sg_registry_restore(r, &u), SG_E_INVAL);
+	key(u.pub, 1);
+	u.id = 5;
+	assert_int_equal(sg_registry_restore(r, &u), SG_E_INVAL);
+	key(u.pub, 6);
+	u.id = 11;
+	assert_int_equal(sg_registry_restore(r, &u), SG_E_INVAL);
+	/* a new sign-up gets the next id after the restored ones */
+	key(k, 9);
+	got = sg_registry_get_or_add(r, k, 100, &created);
+	assert_non_null(got);
+	assert_int_equal(created, 1);
+	assert_int_equal(got->id, 5);
+	sg_registry_free(r);
+}
+
 static void test_many(void **state)
 {
 	enum { N = 100000 };
@@ -239,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_sign_up),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_restore),
 		cmocka_unit_test(test_many),
 	};
 
