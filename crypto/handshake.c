@@ -94,9 +94,14 @@ int sg_hs_initiation_consume(struct sg_handshake *hs, const struct sg_keypair *r
 	return SG_OK;
 }
 
-int sg_hs_response_create(struct sg_handshake *hs, uint8_t out[SG_RESP_LEN],
-			  uint32_t local_index, const struct sg_resp_payload *p,
-			  const struct sg_hs_fixed *fx)
+int sg_hs_response_prepare(struct sg_handshake *hs, uint8_t out[SG_RESP_LEN],
+			   const struct sg_hs_fixed *fx)
+{
+	return sg_noise_write_msg2_dh(&hs->noise, fixed_e(fx), out + SG_RESP_OFF_EPHEMERAL);
+}
+
+int sg_hs_response_finish(struct sg_handshake *hs, uint8_t out[SG_RESP_LEN],
+			  uint32_t local_index, const struct sg_resp_payload *p)
 {
 	uint8_t plain[SG_RESP_PAYLOAD_LEN];
 	struct sg_cookie_maker to_client;
@@ -105,8 +110,8 @@ int sg_hs_response_create(struct sg_handshake *hs, uint8_t out[SG_RESP_LEN],
 	if ((rc = sg_resp_payload_encode(plain, p)) != SG_OK)
 		return rc;
 	sg_resp_header_put(out, local_index, hs->remote_index);
-	rc = sg_noise_write_msg2(&hs->noise, fixed_e(fx), plain, sizeof(plain),
-				 out + SG_RESP_OFF_EPHEMERAL);
+	rc = sg_noise_write_msg2_payload(&hs->noise, plain, sizeof(plain),
+					 out + SG_RESP_OFF_EPHEMERAL);
 	sg_wipe(plain, sizeof(plain));
 	if (rc != SG_OK)
 		return rc;
@@ -116,6 +121,19 @@ int sg_hs_response_create(struct sg_handshake *hs, uint8_t out[SG_RESP_LEN],
 	sg_cookie_maker_wipe(&to_client);
 	hs->local_index = local_index;
 	return SG_OK;
+}
+
+int sg_hs_response_create(struct sg_handshake *hs, uint8_t out[SG_RESP_LEN],
+			  uint32_t local_index, const struct sg_resp_payload *p,
+			  const struct sg_hs_fixed *fx)
+{
+	uint8_t chk[SG_RESP_PAYLOAD_LEN];
+	int rc = sg_resp_payload_encode(chk, p); /* a bad payload costs no DH */
+
+	if (rc != SG_OK)
+		return rc;
+	rc = sg_hs_response_prepare(hs, out, fx);
+	return rc == SG_OK ? sg_hs_response_finish(hs, out, local_index, p) : rc;
 }
 
 int sg_hs_response_consume(struct sg_handshake *hs, const struct sg_keypair *client,

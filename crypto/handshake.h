@@ -64,6 +64,18 @@ int sg_hs_response_create(struct sg_handshake *hs, uint8_t out[SG_RESP_LEN],
 			  const struct sg_hs_fixed *fx);
 
 /*
+ * The same in two steps: _prepare does the response's ephemeral key and its
+ * two X25519 (handshake lcores run it); _finish adds the header, the
+ * encrypted payload and mac1 (symmetric only: the control plane runs it
+ * once it knows the session index and the user).  Between the two, out
+ * holds the ephemeral key and hs must not be copied elsewhere than memcpy.
+ */
+int sg_hs_response_prepare(struct sg_handshake *hs, uint8_t out[SG_RESP_LEN],
+			   const struct sg_hs_fixed *fx);
+int sg_hs_response_finish(struct sg_handshake *hs, uint8_t out[SG_RESP_LEN],
+			  uint32_t local_index, const struct sg_resp_payload *p);
+
+/*
  * Client: read the response to hs.  SG_E_LENGTH, SG_E_TYPE, SG_E_STATE
  * (receiver index is not ours), SG_E_MAC1, SG_E_TAG, SG_E_DH, SG_E_SUITE.
  */

@@ -168,8 +168,7 @@ int sg_noise_read_msg1(struct sg_noise_hs *hs, const struct sg_keypair *s, const
 	return SG_OK;
 }
 
-int sg_noise_write_msg2(struct sg_noise_hs *hs, const uint8_t *e_fixed, const uint8_t *payload,
-			size_t plen, uint8_t *out)
+int sg_noise_write_msg2_dh(struct sg_noise_hs *hs, const uint8_t *e_fixed, uint8_t *out)
 {
 	int rc;
 
@@ -185,9 +184,26 @@ int sg_noise_write_msg2(struct sg_noise_hs *hs, const uint8_t *e_fixed, const ui
 	/* se */
 	if ((rc = mix_dh(hs, hs->e_priv, hs->rs)) != SG_OK)
 		return fail(hs, rc);
+	hs->step = SG_NOISE_STEP_MSG2_PAYLOAD;
+	return SG_OK;
+}
+
+int sg_noise_write_msg2_payload(struct sg_noise_hs *hs, const uint8_t *payload, size_t plen,
+				uint8_t *out)
+{
+	if (hs->role != SG_NOISE_RESPONDER || hs->step != SG_NOISE_STEP_MSG2_PAYLOAD)
+		return SG_E_STATE;
 	encrypt_and_hash(hs, payload, plen, out + 32);
 	hs->step = SG_NOISE_STEP_SPLIT;
 	return SG_OK;
+}
+
+int sg_noise_write_msg2(struct sg_noise_hs *hs, const uint8_t *e_fixed, const uint8_t *payload,
+			size_t plen, uint8_t *out)
+{
+	int rc = sg_noise_write_msg2_dh(hs, e_fixed, out);
+
+	return rc == SG_OK ? sg_noise_write_msg2_payload(hs, payload, plen, out) : rc;
 }
 
 int sg_noise_read_msg2(struct sg_noise_hs *hs, const struct sg_keypair *s, const uint8_t *msg,

@@ -32,6 +32,7 @@ enum sg_noise_step {
 	SG_NOISE_STEP_MSG2 = 1, /* responder writes / initiator reads msg 2 */
 	SG_NOISE_STEP_SPLIT = 2,
 	SG_NOISE_STEP_DEAD = 3, /* failed or split: must be re-initialised */
+	SG_NOISE_STEP_MSG2_PAYLOAD = 4, /* responder: msg 2's DH done, its payload not yet */
 };
 
 struct sg_noise_hs {
@@ -79,6 +80,15 @@ int sg_noise_read_msg1(struct sg_noise_hs *hs, const struct sg_keypair *s, const
 /* Message 2, responder; out holds SG_NOISE_MSG2_LEN(plen) bytes. */
 int sg_noise_write_msg2(struct sg_noise_hs *hs, const uint8_t *e_fixed, const uint8_t *payload,
 			size_t plen, uint8_t *out);
+
+/*
+ * The same in two steps, so the expensive half can run on another thread:
+ * _dh writes e (out[0..32)) and mixes ee and se (one key generation, two
+ * X25519); _payload then encrypts the payload behind it (symmetric only).
+ */
+int sg_noise_write_msg2_dh(struct sg_noise_hs *hs, const uint8_t *e_fixed, uint8_t *out);
+int sg_noise_write_msg2_payload(struct sg_noise_hs *hs, const uint8_t *payload, size_t plen,
+				uint8_t *out);
 
 /* Message 2, initiator; payload_out gets len - 48 bytes. */
 int sg_noise_read_msg2(struct sg_noise_hs *hs, const struct sg_keypair *s, const uint8_t *msg,

@@ -351,6 +351,42 @@ static void test_fixed_ephemerals_are_deterministic(void **state)
 	assert_memory_not_equal(a + SG_INIT_OFF_EPHEMERAL, b + SG_INIT_OFF_EPHEMERAL, 32);
 }
 
+/*
+ * prepare (on a handshake lcore, with the state copied into an mbuf and
+ * back) then finish gives the same bytes and keys as create in one step;
+ * out of order is SG_E_STATE.
+ */
+static void test_response_in_two_steps(void **state)
+{
+	struct world w;
+	struct sg_init_payload p;
+	struct sg_handshake copy, one;
+	uint8_t e[32], cpub[32], a[SG_RESP_LEN], b[SG_RESP_LEN];
+	uint8_t s1[32], r1[32], s2[32], r2[32];
+	struct sg_hs_fixed fx = { .ephemeral_priv = e };
+	(void)state;
+
+	memset(e, 0x24, sizeof(e));
+	world_init(&w);
+	assert_int_equal(relay_take(&w, w.init, sizeof(w.init), &p, cpub), SG_OK);
+	one = w.rs;
+	assert_int_equal(sg_hs_response_finish(&w.rs, b, 7, &w.rp), SG_E_STATE);
+	assert_int_equal(sg_hs_response_create(&one, a, 7, &w.rp, &fx), SG_OK);
+	assert_int_equal(sg_hs_response_prepare(&w.rs, b, &fx), SG_OK);
+	assert_int_equal(sg_hs_response_prepare(&w.rs, b, &fx), SG_E_STATE);
+	memcpy(&copy, &w.rs, sizeof(copy));
+	sg_hs_wipe(&w.rs);
+	assert_int_equal(sg_hs_response_finish(&copy, b, 7, &w.rp), SG_OK);
+	assert_memory_equal(a, b, sizeof(a));
+	assert_int_equal(sg_hs_keys(&one, s1, r1), SG_OK);
+	assert_int_equal(sg_hs_keys(&copy, s2, r2), SG_OK);
+	assert_memory_equal(s1, s2, 32);
+	assert_memory_equal(r1, r2, 32);
+	/* and the client takes it */
+	assert_int_equal(sg_hs_response_consume(&w.ci, &w.client, b, sizeof(b),
+						&(struct sg_resp_payload){ 0 }), SG_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_response_to_ctx),
 		cmocka_unit_test(test_choose_suite),
 		cmocka_unit_test(test_fixed_ephemerals_are_deterministic),
+		cmocka_unit_test(test_response_in_two_steps),
 	};
 
 	if (sg_crypto_init() != SG_OK)
