@@ -1,0 +1,1103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c - the durable store behind store.h, on LMDB.
+ *
+ * One environment (a directory: data.mdb, lock.mdb, both 0600), five named
+ * databases:
+ *   meta      "format" -> SG_STORE_FORMAT, "created" -> u64 LE (unix s),
+ *             "spool-key" -> 32 bytes, "app." name -> sg_store_meta_put's value
+ *   users     id BE -> version 1 | pub 32 | last_ts 12 | created LE | last_seen LE
+ *   mbox      recipient BE | seq BE -> header 32 | nonce 24 | sealed body | tag 16
+ *             header: version 1 | class | flags | 0 | len LE16 | 0 0 |
+ *                     sender LE | msg_id LE | expires LE
+ *   mbox_id   recipient BE | sender BE | msg_id BE -> seq LE | expires LE
+ *   mbox_exp  expires BE | recipient BE | seq BE -> sender LE | msg_id LE
+ * Big-endian keys make LMDB's byte order the numeric order: users load in id
+ * order, a mailbox reads in seq order, expiry starts at the soonest.  The
+ * body is sealed (crypto/spool.h) with the record's key and header as
+ * associated data, so a record cannot be altered or moved unnoticed.
+ *
+ * Invariants:
+ * - At most one write transaction, st->wtxn: the open batch.  Every write
+ *   joins it; sg_store_commit ends it.  Reads of mailboxes and users use a
+ *   read-only transaction (MDB_NOTLS lets one thread hold it beside the
+ *   write transaction), so they see committed data only.
+ * - depth[r] and total count the records in mbox, including the open
+ *   batch.  Each change in a batch is journaled (recipient, +1 or -1) and
+ *   total_at_begin kept, so an aborted batch restores the committed counts.
+ * - A storage error inside a batch aborts it whole (LMDB's transaction is
+ *   unusable after MDB_MAP_FULL or an I/O error): batch_fail.  Argument
+ *   errors are found before anything is written and leave the batch open.
+ * - next_seq[r] only grows within a run (an aborted batch leaves a gap);
+ *   at open it is one above the recipient's highest stored seq.
+ * - An index entry missing where the record says it should be (only a
+ *   store changed behind our back) is counted in bad, never fatal: one
+ *   damaged record must not stop every later batch.
+ * - Nothing is created or written unless no store is there: data.mdb
+ *   absent, or an LMDB with no record at all (an init that died before its
+ *   first commit).  Everything else is validated in a read-only transaction.
+ */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "control/store.h"
+#include "crypto/crypto.h"
+#include "crypto/spool.h"
+#include "proto/bytes.h"
+#include "proto/status.h"
+
+enum {
+	USER_VERSION = 1,
+	USER_VAL_LEN = 1 + SG_KEY_LEN + SG_TAI64N_LEN + 8 + 8,   /* 61 */
+	REC_VERSION = 1,
+	REC_HDR_LEN = 32,
+	REC_KEY_LEN = 16,
+	REC_AD_LEN = REC_KEY_LEN + REC_HDR_LEN,
+	REC_MAX_LEN = REC_HDR_LEN + SG_SPOOL_OVERHEAD + SG_STORE_BODY_MAX,
+	ID_KEY_LEN = 24,
+	ID_VAL_LEN = 16,
+	EXP_KEY_LEN = 24,
+	EXP_VAL_LEN = 16,
+	META_KEY_MAX = 4 + SG_STORE_META_NAME_MAX,
+	MAX_USERS_LIMIT = 1u << 30,
+};
+
+#define J_DEL (1u << 31)            /* journal entry: a record removed */
+#define DEFAULT_MAP_BYTES (1ull << 30)
+#define DEFAULT_PER_USER 256u
+#define DEFAULT_TOTAL 1000000ull
+#define META_APP_PREFIX "app."
+
+struct sg_store {
+	MDB_env *env;
+	MDB_dbi meta, users, mbox, mbox_id, mbox_exp;
+	MDB_txn *wtxn;              /* the open batch, or NULL */
+	MDB_txn *rtxn;              /* a reset read-only txn kept for reuse, or NULL */
+	int rtxn_busy;              /* rtxn is in use (a callback may read again) */
+	uint64_t open_since_ns;
+	unsigned pending;
+	uint32_t max_users, per_user;
+	uint64_t total_cap, total, total_at_begin;
+	uint64_t map_bytes;
+	uint32_t *depth;            /* [max_users + 1] */
+	uint64_t *next_seq;         /* [max_users + 1]; 0: 1 */
+	uint32_t *journal;          /* recipient | J_DEL, per count change in the batch */
+	size_t jn, jcap;
+	uint64_t aborted, bad;
+	uint8_t spool_key[SG_KEY_LEN];
+	char dir[256];
+};
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static MDB_val val(const void *p, size_t n)
+{
+	MDB_val v = { .mv_size = n, .mv_data = (void *)p };
+
+	return v;
+}
+
+/* LMDB errors that mean "these bytes are not a store we can read". */
+static int is_foreign(int rc)
+{
+	return rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND ||
+	       rc == MDB_VERSION_MISMATCH || rc == MDB_INCOMPATIBLE || rc == MDB_BAD_VALSIZE;
+}
+
+static int refuse(const struct sg_store *st, char *err, size_t errlen, const char *why)
+{
+	return fail(err, errlen, "%s/data.mdb is not a surge store (%s): refusing to start;"
+		    " move it away or restore it", st->dir, why);
+}
+
+/* --- batches ----------------------------------------------------------- */
+
+static int batch_begin(struct sg_store *st, char *err, size_t errlen)
+{
+	int rc;
+
+	if (st->wtxn)
+		return 0;
+	rc = mdb_txn_begin(st->env, NULL, 0, &st->wtxn);
+	if (rc) {
+		st->wtxn = NULL;
+		return fail(err, errlen, "store: cannot begin a write transaction: %s",
+			    mdb_strerror(rc));
+	}
+	st->open_since_ns = now_ns();
+	st->total_at_begin = st->total;
+	st->jn = 0;
+	st->pending = 0;
+	return 0;
+}
+
+/* Undo the batch's count changes, newest first. */
+static void batch_undo(struct sg_store *st)
+{
+	while (st->jn > 0) {
+		uint32_t e = st->journal[--st->jn];
+
+		if (e & J_DEL)
+			st->depth[e & ~J_DEL]++;
+		else
+			st->depth[e]--;
+	}
+	st->total = st->total_at_begin;
+}
+
+static void batch_end(struct sg_store *st)
+{
+	st->wtxn = NULL;
+	st->open_since_ns = 0;
+	st->pending = 0;
+	st->jn = 0;
+}
+
+/* A storage error inside the batch: abort it whole (see the file comment). */
+static int batch_fail(struct sg_store *st, int rc, const char *what, char *err, size_t errlen)
+{
+	unsigned lost = st->pending;
+
+	mdb_txn_abort(st->wtxn);
+	batch_undo(st);
+	batch_end(st);
+	st->aborted++;
+	if (rc == MDB_MAP_FULL)
+		return fail(err, errlen, "store full (map_bytes %llu) at %s: batch of %u writes"
+			    " lost", (unsigned long long)st->map_bytes, what, lost);
+	return fail(err, errlen, "store: %s: %s: batch of %u writes lost", what,
+		    mdb_strerror(rc), lost);
+}
+
+/* Room for n more journal entries; 0 or -1 (no memory: nothing changed). */
+static int journal_reserve(struct sg_store *st, size_t n)
+{
+	uint32_t *j;
+	size_t cap;
+
+	if (st->jn + n <= st->jcap)
+		return 0;
+	cap = st->jcap ? st->jcap : 256;
+	while (cap < st->jn + n)
+		cap *= 2;
+	j = realloc(st->journal, cap * sizeof(*j));
+	if (!j)
+		return -1;
+	st->journal = j;
+	st->jcap = cap;
+	return 0;
+}
+
+int sg_store_commit(struct sg_store *st, char *err, size_t errlen)
+{
+	unsigned n = st->pending;
+	int rc;
+
+	if (!st->wtxn)
+		return 0;
+	rc = mdb_txn_commit(st->wtxn);   /* frees the txn, also when it fails */
+	if (rc) {
+		batch_undo(st);
+		batch_end(st);
+		st->aborted++;
+		if (rc == MDB_MAP_FULL)
+			return fail(err, errlen, "store full (map_bytes %llu): batch of %u"
+				    " writes lost", (unsigned long long)st->map_bytes, n);
+		return fail(err, errlen, "store: commit failed: %s: batch of %u writes lost",
+			    mdb_strerror(rc), n);
+	}
+	batch_end(st);
+	return 0;
+}
+
+unsigned sg_store_pending(const struct sg_store *st)
+{
+	return st->pending;
+}
+
+uint64_t sg_store_open_since_ns(const struct sg_store *st)
+{
+	return st->open_since_ns;
+}
+
+uint64_t sg_store_aborted(const struct sg_store *st)
+{
+	return st->aborted;
+}
+
+/* --- reads ------------------------------------------------------------- */
+
+/* A read-only txn on the committed state: the kept one when free. */
+static int read_begin(struct sg_store *st, MDB_txn **txn, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!st->rtxn_busy && st->rtxn) {
+		rc = mdb_txn_renew(st->rtxn);
+		if (rc == 0) {
+			st->rtxn_busy = 1;
+			*txn = st->rtxn;
+			return 0;
+		}
+		mdb_txn_abort(st->rtxn);
+		st->rtxn = NULL;
+	}
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+	if (rc)
+		return fail(err, errlen, "store: cannot begin a read transaction: %s",
+			    mdb_strerror(rc));
+	if (!st->rtxn_busy && !st->rtxn) {
+		st->rtxn = *txn;
+		st->rtxn_busy = 1;
+	}
+	return 0;
+}
+
+static void read_end(struct sg_store *st, MDB_txn *txn)
+{
+	if (txn == st->rtxn) {
+		mdb_txn_reset(txn);
+		st->rtxn_busy = 0;
+	} else {
+		mdb_txn_abort(txn);
+	}
+}
+
+/* --- opening ----------------------------------------------------------- */
+
+static int open_dbis(struct sg_store *st, MDB_txn *txn, unsigned flags)
+{
+	static const char *const names[] = { "users", "mbox", "mbox_id", "mbox_exp" };
+	MDB_dbi *dbis[] = { &st->users, &st->mbox, &st->mbox_id, &st->mbox_exp };
+	int rc;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		rc = mdb_dbi_open(txn, names[i], flags, dbis[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* A new store: the databases and the meta records, in one commit. */
+static int create_store(struct sg_store *st, char *err, size_t errlen)
+{
+	uint8_t created[8];
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return fail(err, errlen, "store: cannot create a store in %s: %s", st->dir,
+			    mdb_strerror(rc));
+	rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta);
+	if (rc == 0)
+		rc = open_dbis(st, txn, MDB_CREATE);
+	sg_spool_keygen(st->spool_key);
+	sg_put_le64(created, (uint64_t)time(NULL));
+	if (rc == 0) {
+		k = val("format", 6);
+		v = val(SG_STORE_FORMAT, strlen(SG_STORE_FORMAT));
+		rc = mdb_put(txn, st->meta, &k, &v, MDB_NOOVERWRITE);
+	}
+	if (rc == 0) {
+		k = val("created", 7);
+		v = val(created, sizeof(created));
+		rc = mdb_put(txn, st->meta, &k, &v, MDB_NOOVERWRITE);
+	}
+	if (rc == 0) {
+		k = val("spool-key", 9);
+		v = val(st->spool_key, SG_KEY_LEN);
+		rc = mdb_put(txn, st->meta, &k, &v, MDB_NOOVERWRITE);
+	}
+	if (rc) {
+		mdb_txn_abort(txn);
+		return fail(err, errlen, "store: cannot create a store in %s: %s", st->dir,
+			    mdb_strerror(rc));
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		return fail(err, errlen, "store: cannot create a store in %s: %s", st->dir,
+			    mdb_strerror(rc));
+	return 0;
+}
+
+/*
+ * Validate an existing environment read-only.  1: it holds no record at all
+ * (empty LMDB: no store yet); 0: a surge store, dbis and spool key loaded;
+ * -1: refused or unreadable (err says which).
+ */
+static int check_store(struct sg_store *st, char *err, size_t errlen)
+{
+	char why[96];
+	MDB_txn *txn;
+	MDB_stat ms;
+	MDB_dbi main_dbi;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return is_foreign(rc) ? refuse(st, err, errlen, mdb_strerror(rc)) :
+			fail(err, errlen, "store: cannot read %s: %s", st->dir, mdb_strerror(rc));
+	rc = mdb_dbi_open(txn, "meta", 0, &st->meta);
+	if (rc == MDB_NOTFOUND) {
+		rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+		if (rc == 0)
+			rc = mdb_stat(txn, main_dbi, &ms);
+		mdb_txn_abort(txn);
+		if (rc)
+			return refuse(st, err, errlen, mdb_strerror(rc));
+		if (ms.ms_entries == 0)
+			return 1;
+		return refuse(st, err, errlen, "an LMDB without surge metadata");
+	}
+	if (rc)
+		goto bad;
+	k = val("format", 6);
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return refuse(st, err, errlen, "no format record");
+	}
+	if (rc)
+		goto bad;
+	if (v.mv_size != strlen(SG_STORE_FORMAT) ||
+	    memcmp(v.mv_data, SG_STORE_FORMAT, v.mv_size) != 0) {
+		int n = v.mv_size > 40 ? 40 : (int)v.mv_size;
+
+		snprintf(why, sizeof(why), "format \"%.*s\", this relay reads \"%s\"", n,
+			 (const char *)v.mv_data, SG_STORE_FORMAT);
+		mdb_txn_abort(txn);
+		return refuse(st, err, errlen, why);
+	}
+	k = val("spool-key", 9);
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == 0 && v.mv_size != SG_KEY_LEN) {
+		mdb_txn_abort(txn);
+		return refuse(st, err, errlen, "meta spool-key is not 32 bytes");
+	}
+	if (rc)
+		goto bad;
+	memcpy(st->spool_key, v.mv_data, SG_KEY_LEN);
+	rc = open_dbis(st, txn, 0);
+	if (rc)
+		goto bad;
+	rc = mdb_txn_commit(txn);       /* read-only: keeps the dbi handles */
+	if (rc)
+		return fail(err, errlen, "store: cannot read %s: %s", st->dir, mdb_strerror(rc));
+	return 0;
+bad:
+	mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND)
+		return refuse(st, err, errlen, "a database of the store is missing");
+	if (is_foreign(rc))
+		return refuse(st, err, errlen, mdb_strerror(rc));
+	return fail(err, errlen, "store: cannot read %s: %s", st->dir, mdb_strerror(rc));
+}
+
+/* depth, total and next_seq from one pass over mbox. */
+static int scan_mailboxes(struct sg_store *st, char *err, size_t errlen)
+{
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if (read_begin(st, &txn, err, errlen))
+		return -1;
+	rc = mdb_cursor_open(txn, st->mbox, &cur);
+	if (rc) {
+		read_end(st, txn);
+		return fail(err, errlen, "store: mailbox scan: %s", mdb_strerror(rc));
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint64_t r, seq;
+
+		if (k.mv_size != REC_KEY_LEN) {
+			rc = -1;
+			fail(err, errlen, "store %s: mailbox key of %zu bytes (want %d):"
+			     " the store is damaged; restore it", st->dir, k.mv_size, REC_KEY_LEN);
+			break;
+		}
+		r = be64(k.mv_data);
+		seq = be64((const uint8_t *)k.mv_data + 8);
+		if (r == 0 || r > st->max_users) {
+			rc = -1;
+			fail(err, errlen, "store %s: mailbox of user %llu, above max_users %u:"
+			     " raise max_users", st->dir, (unsigned long long)r, st->max_users);
+			break;
+		}
+		st->depth[r]++;
+		st->total++;
+		st->next_seq[r] = seq + 1;      /* keys ascend: the last is the highest */
+	}
+	mdb_cursor_close(cur);
+	read_end(st, txn);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc > 0)
+		fail(err, errlen, "store: mailbox scan: %s", mdb_strerror(rc));
+	return -1;
+}
+
+/* dir exists (made 0700 when init allows), data.mdb's state: 1 absent, 0 there. */
+static int check_dir(struct sg_store *st, int init, char *err, size_t errlen)
+{
+	char path[sizeof(st->dir) + 16];
+	struct stat sb;
+
+	if (stat(st->dir, &sb) != 0) {
+		if (errno != ENOENT)
+			return fail(err, errlen, "store: %s: %s", st->dir, strerror(errno));
+		if (!init)
+			return fail(err, errlen, "no store in %s: start once with --store-init"
+				    " to create one", st->dir);
+		if (mkdir(st->dir, 0700) != 0)
+			return fail(err, errlen, "store: cannot create %s: %s", st->dir,
+				    strerror(errno));
+		return 1;
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return fail(err, errlen, "store: %s is not a directory", st->dir);
+	snprintf(path, sizeof(path), "%s/data.mdb", st->dir);
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return fail(err, errlen, "store: %s: %s", path, strerror(errno));
+		if (!init)
+			return fail(err, errlen, "no store in %s: start once with --store-init"
+				    " to create one", st->dir);
+		return 1;
+	}
+	/* LMDB would take an empty file for a new environment and write it. */
+	if (sb.st_size == 0)
+		return refuse(st, err, errlen, "an empty file");
+	return 0;
+}
+
+int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *err, size_t errlen)
+{
+	struct sg_store *st;
+	unsigned flags = MDB_NOTLS;
+	int absent, rc;
+
+	*out = NULL;
+	if (!o->dir || !o->dir[0])
+		return fail(err, errlen, "store: no directory given");
+	if (strlen(o->dir) >= sizeof(st->dir))
+		return fail(err, errlen, "store: directory name too long: %s", o->dir);
+	if (o->max_users == 0 || o->max_users > MAX_USERS_LIMIT)
+		return fail(err, errlen, "store: max_users %u not in 1..%u", o->max_users,
+			    MAX_USERS_LIMIT);
+	if (sg_crypto_init() != SG_OK)
+		return fail(err, errlen, "store: the crypto library cannot start");
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return fail(err, errlen, "store: out of memory");
+	strcpy(st->dir, o->dir);
+	st->max_users = o->max_users;
+	st->per_user = o->mbox_per_user ? o->mbox_per_user : DEFAULT_PER_USER;
+	st->total_cap = o->mbox_total ? o->mbox_total : DEFAULT_TOTAL;
+	st->map_bytes = o->map_bytes ? o->map_bytes : DEFAULT_MAP_BYTES;
+	st->depth = calloc((size_t)st->max_users + 1, sizeof(*st->depth));
+	st->next_seq = calloc((size_t)st->max_users + 1, sizeof(*st->next_seq));
+	if (!st->depth || !st->next_seq) {
+		fail(err, errlen, "store: out of memory for %u users", st->max_users);
+		goto out_free;
+	}
+	absent = check_dir(st, o->init, err, errlen);
+	if (absent < 0)
+		goto out_free;
+
+	rc = mdb_env_create(&st->env);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(st->env, (size_t)st->map_bytes);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(st->env, 8);
+	if (rc) {
+		fail(err, errlen, "store: %s", mdb_strerror(rc));
+		goto out_env;
+	}
+	if (o->nosync)
+		flags |= MDB_NOSYNC;
+	rc = mdb_env_open(st->env, st->dir, flags, 0600);
+	if (rc) {
+		if (is_foreign(rc))
+			refuse(st, err, errlen, mdb_strerror(rc));
+		else
+			fail(err, errlen, "store: cannot open %s: %s", st->dir, mdb_strerror(rc));
+		goto out_env;
+	}
+	if (!absent) {
+		absent = check_store(st, err, errlen);
+		if (absent < 0)
+			goto out_env;
+		if (absent && !o->init) {
+			fail(err, errlen, "no store in %s: start once with --store-init to"
+			     " create one", st->dir);
+			goto out_env;
+		}
+	}
+	if (absent && create_store(st, err, errlen))
+		goto out_env;
+	if (scan_mailboxes(st, err, errlen))
+		goto out_env;
+	*out = st;
+	return 0;
+
+out_env:
+	sg_store_close(st);
+	return -1;
+out_free:
+	free(st->depth);
+	free(st->next_seq);
+	free(st);
+	return -1;
+}
+
+void sg_store_close(struct sg_store *st)
+{
+	if (!st)
+		return;
+	if (st->wtxn)
+		mdb_txn_abort(st->wtxn);
+	if (st->rtxn)
+		mdb_txn_abort(st->rtxn);
+	if (st->env)
+		mdb_env_close(st->env);
+	sg_wipe(st->spool_key, sizeof(st->spool_key));
+	free(st->depth);
+	free(st->next_seq);
+	free(st->journal);
+	free(st);
+}
+
+/* --- users ------------------------------------------------------------- */
+
+int sg_store_user_put(struct sg_store *st, const struct sg_store_user *u, char *err,
+		      size_t errlen)
+{
+	uint8_t key[8], rec[USER_VAL_LEN];
+	MDB_val k = val(key, sizeof(key)), v = val(rec, sizeof(rec));
+	int rc;
+
+	if (u->id == 0)
+		return fail(err, errlen, "store: user id 0");
+	put_be64(key, u->id);
+	rec[0] = USER_VERSION;
+	memcpy(rec + 1, u->pub, SG_KEY_LEN);
+	memcpy(rec + 1 + SG_KEY_LEN, u->last_ts, SG_TAI64N_LEN);
+	sg_put_le64(rec + 1 + SG_KEY_LEN + SG_TAI64N_LEN, u->created);
+	sg_put_le64(rec + 1 + SG_KEY_LEN + SG_TAI64N_LEN + 8, u->last_seen);
+	if (batch_begin(st, err, errlen))
+		return -1;
+	rc = mdb_put(st->wtxn, st->users, &k, &v, 0);
+	if (rc)
+		return batch_fail(st, rc, "user put", err, errlen);
+	st->pending++;
+	return 0;
+}
+
+int sg_store_users_load(struct sg_store *st, int (*cb)(void *arg, const struct sg_store_user *u),
+			void *arg, char *err, size_t errlen)
+{
+	struct sg_store_user u;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, ret = 0;
+
+	if (read_begin(st, &txn, err, errlen))
+		return -1;
+	rc = mdb_cursor_open(txn, st->users, &cur);
+	if (rc) {
+		read_end(st, txn);
+		return fail(err, errlen, "store: users: %s", mdb_strerror(rc));
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *p = v.mv_data;
+
+		if (k.mv_size != 8) {
+			ret = fail(err, errlen, "store %s: users key of %zu bytes (want 8): the"
+				   " store is damaged", st->dir, k.mv_size);
+			break;
+		}
+		u.id = be64(k.mv_data);
+		if (v.mv_size != USER_VAL_LEN || p[0] != USER_VERSION) {
+			ret = fail(err, errlen, "store %s: user %llu: record of %zu bytes,"
+				   " version %u (want %d bytes, version %d): the store is damaged",
+				   st->dir, (unsigned long long)u.id, v.mv_size,
+				   v.mv_size ? p[0] : 0u, USER_VAL_LEN, USER_VERSION);
+			break;
+		}
+		memcpy(u.pub, p + 1, SG_KEY_LEN);
+		memcpy(u.last_ts, p + 1 + SG_KEY_LEN, SG_TAI64N_LEN);
+		u.created = sg_le64(p + 1 + SG_KEY_LEN + SG_TAI64N_LEN);
+		u.last_seen = sg_le64(p + 1 + SG_KEY_LEN + SG_TAI64N_LEN + 8);
+		ret = cb(arg, &u);
+		if (ret)
+			break;
+	}
+	if (ret == 0 && rc != MDB_NOTFOUND)
+		ret = fail(err, errlen, "store: users: %s", mdb_strerror(rc));
+	mdb_cursor_close(cur);
+	read_end(st, txn);
+	return ret;
+}
+
+/* --- metadata ---------------------------------------------------------- */
+
+static int meta_key(char key[META_KEY_MAX], const char *name, char *err, size_t errlen)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > SG_STORE_META_NAME_MAX)
+		return fail(err, errlen, "store: metadata name of %zu bytes (1..%d)", n,
+			    SG_STORE_META_NAME_MAX);
+	memcpy(key, META_APP_PREFIX, 4);
+	memcpy(key + 4, name, n);
+	return (int)(4 + n);
+}
+
+int sg_store_meta_put(struct sg_store *st, const char *name, const void *val_, size_t len,
+		      char *err, size_t errlen)
+{
+	char key[META_KEY_MAX];
+	MDB_val k, v;
+	int kn, rc;
+
+	kn = meta_key(key, name, err, errlen);
+	if (kn < 0)
+		return -1;
+	if (len > SG_STORE_META_VAL_MAX)
+		return fail(err, errlen, "store: metadata %s: %zu bytes (at most %d)", name, len,
+			    SG_STORE_META_VAL_MAX);
+	if (batch_begin(st, err, errlen))
+		return -1;
+	k = val(key, (size_t)kn);
+	v = val(val_, len);
+	rc = mdb_put(st->wtxn, st->meta, &k, &v, 0);
+	if (rc)
+		return batch_fail(st, rc, "metadata put", err, errlen);
+	st->pending++;
+	return 0;
+}
+
+int sg_store_meta_get(struct sg_store *st, const char *name, void *val_, size_t *len,
+		      char *err, size_t errlen)
+{
+	char key[META_KEY_MAX];
+	MDB_txn *txn = st->wtxn;
+	MDB_val k, v;
+	int kn, rc, ret;
+
+	kn = meta_key(key, name, err, errlen);
+	if (kn < 0)
+		return -1;
+	if (!txn && read_begin(st, &txn, err, errlen))
+		return -1;
+	k = val(key, (size_t)kn);
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		ret = 0;
+	} else if (rc) {
+		ret = fail(err, errlen, "store: metadata %s: %s", name, mdb_strerror(rc));
+	} else if (v.mv_size > *len) {
+		ret = fail(err, errlen, "store: metadata %s: %zu bytes, room for %zu", name,
+			   v.mv_size, *len);
+	} else {
+		memcpy(val_, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+		ret = 1;
+	}
+	if (txn != st->wtxn)
+		read_end(st, txn);
+	return ret;
+}
+
+/* --- mailboxes --------------------------------------------------------- */
+
+static void rec_key(uint8_t k[REC_KEY_LEN], uint64_t r, uint64_t seq)
+{
+	put_be64(k, r);
+	put_be64(k + 8, seq);
+}
+
+static void id_key(uint8_t k[ID_KEY_LEN], uint64_t r, uint64_t sender, uint64_t msg_id)
+{
+	put_be64(k, r);
+	put_be64(k + 8, sender);
+	put_be64(k + 16, msg_id);
+}
+
+static void exp_key(uint8_t k[EXP_KEY_LEN], uint64_t expires, uint64_t r, uint64_t seq)
+{
+	put_be64(k, expires);
+	put_be64(k + 8, r);
+	put_be64(k + 16, seq);
+}
+
+static void rec_header(uint8_t h[REC_HDR_LEN], const struct sg_store_msg *m)
+{
+	memset(h, 0, REC_HDR_LEN);
+	h[0] = REC_VERSION;
+	h[1] = m->class;
+	h[2] = m->flags;
+	sg_put_le16(h + 4, m->len);
+	sg_put_le64(h + 8, m->sender);
+	sg_put_le64(h + 16, m->msg_id);
+	sg_put_le64(h + 24, m->expires);
+}
+
+/* Header fields of a record; 0, or -1 when its size or version is wrong. */
+static int rec_parse(struct sg_store_msg *m, const MDB_val *v)
+{
+	const uint8_t *h = v->mv_data;
+
+	if (v->mv_size < REC_HDR_LEN + SG_SPOOL_OVERHEAD || h[0] != REC_VERSION)
+		return -1;
+	m->class = h[1];
+	m->flags = h[2];
+	m->len = sg_le16(h + 4);
+	m->sender = sg_le64(h + 8);
+	m->msg_id = sg_le64(h + 16);
+	m->expires = sg_le64(h + 24);
+	if (m->len > SG_STORE_BODY_MAX ||
+	    v->mv_size != (size_t)REC_HDR_LEN + SG_SPOOL_OVERHEAD + m->len)
+		return -1;
+	return 0;
+}
+
+int sg_store_mbox_put(struct sg_store *st, struct sg_store_msg *m, char *err, size_t errlen)
+{
+	uint8_t rk[REC_KEY_LEN], ik[ID_KEY_LEN], ek[EXP_KEY_LEN], idv[ID_VAL_LEN], ev[EXP_VAL_LEN];
+	uint8_t ad[REC_AD_LEN];
+	uint64_t r = m->recipient, seq;
+	MDB_val k, v;
+	uint8_t *rec;
+	int rc;
+
+	if (r == 0 || r > st->max_users)
+		return fail(err, errlen, "store: recipient %llu not in 1..%u",
+			    (unsigned long long)r, st->max_users);
+	if (m->len > SG_STORE_BODY_MAX || (m->len && !m->body))
+		return fail(err, errlen, "store: body of %u bytes (at most %d)", m->len,
+			    SG_STORE_BODY_MAX);
+	if (batch_begin(st, err, errlen))
+		return -1;
+	id_key(ik, r, m->sender, m->msg_id);
+	k = val(ik, sizeof(ik));
+	rc = mdb_get(st->wtxn, st->mbox_id, &k, &v);
+	if (rc == 0 && v.mv_size == ID_VAL_LEN) {
+		m->seq = sg_le64(v.mv_data);     /* a retry: already stored */
+		return SG_STORE_OK;
+	}
+	if (rc == 0)
+		return fail(err, errlen, "store: mailbox index entry of %zu bytes for user %llu:"
+			    " the store is damaged", v.mv_size, (unsigned long long)r);
+	if (rc != MDB_NOTFOUND)
+		return batch_fail(st, rc, "mailbox lookup", err, errlen);
+	if (st->depth[r] >= st->per_user)
+		return SG_STORE_FULL_USER;
+	if (st->total >= st->total_cap)
+		return SG_STORE_FULL_TOTAL;
+	if (journal_reserve(st, 1))
+		return fail(err, errlen, "store: out of memory");
+
+	seq = st->next_seq[r] ? st->next_seq[r] : 1;
+	rec_key(rk, r, seq);
+	k = val(rk, sizeof(rk));
+	v = val(NULL, (size_t)REC_HDR_LEN + SG_SPOOL_OVERHEAD + m->len);
+	rc = mdb_put(st->wtxn, st->mbox, &k, &v, MDB_RESERVE | MDB_NOOVERWRITE);
+	if (rc)
+		return batch_fail(st, rc, "mailbox put", err, errlen);
+	rec = v.mv_data;                        /* fill it before any other LMDB call */
+	rec_header(rec, m);
+	memcpy(ad, rk, REC_KEY_LEN);
+	memcpy(ad + REC_KEY_LEN, rec, REC_HDR_LEN);
+	sg_spool_seal(st->spool_key, ad, sizeof(ad), m->body, m->len, rec + REC_HDR_LEN);
+
+	sg_put_le64(idv, seq);
+	sg_put_le64(idv + 8, m->expires);
+	k = val(ik, sizeof(ik));
+	v = val(idv, sizeof(idv));
+	rc = mdb_put(st->wtxn, st->mbox_id, &k, &v, MDB_NOOVERWRITE);
+	if (rc)
+		return batch_fail(st, rc, "mailbox index put", err, errlen);
+	exp_key(ek, m->expires, r, seq);
+	sg_put_le64(ev, m->sender);
+	sg_put_le64(ev + 8, m->msg_id);
+	k = val(ek, sizeof(ek));
+	v = val(ev, sizeof(ev));
+	rc = mdb_put(st->wtxn, st->mbox_exp, &k, &v, 0);
+	if (rc)
+		return batch_fail(st, rc, "mailbox expiry put", err, errlen);
+
+	st->next_seq[r] = seq + 1;
+	st->depth[r]++;
+	st->total++;
+	st->journal[st->jn++] = (uint32_t)r;
+	st->pending++;
+	m->seq = seq;
+	return SG_STORE_OK;
+}
+
+/*
+ * Delete one record and its two index entries (the one found by the caller
+ * is deleted by it).  Counts follow the record; a missing index entry is
+ * counted in bad.  0, or -1 (batch lost).
+ */
+static int remove_rest(struct sg_store *st, uint64_t r, uint64_t seq, MDB_dbi dbi,
+		       MDB_val *k2, char *err, size_t errlen)
+{
+	uint8_t rk[REC_KEY_LEN];
+	MDB_val k;
+	int rc;
+
+	rec_key(rk, r, seq);
+	k = val(rk, sizeof(rk));
+	rc = mdb_del(st->wtxn, st->mbox, &k, NULL);
+	if (rc == 0) {
+		st->depth[r]--;
+		st->total--;
+		st->journal[st->jn++] = (uint32_t)r | J_DEL;
+	} else if (rc == MDB_NOTFOUND) {
+		st->bad++;
+	} else {
+		return batch_fail(st, rc, "mailbox delete", err, errlen);
+	}
+	rc = mdb_del(st->wtxn, dbi, k2, NULL);
+	if (rc == MDB_NOTFOUND)
+		st->bad++;
+	else if (rc)
+		return batch_fail(st, rc, "mailbox index delete", err, errlen);
+	st->pending++;
+	return 0;
+}
+
+int sg_store_mbox_ack(struct sg_store *st, uint64_t recipient, uint64_t sender, uint64_t msg_id,
+		      char *err, size_t errlen)
+{
+	uint8_t ik[ID_KEY_LEN], ek[EXP_KEY_LEN];
+	uint64_t seq, expires;
+	MDB_val k, v, k2;
+	int rc;
+
+	if (recipient == 0 || recipient > st->max_users)
+		return 0;
+	if (journal_reserve(st, 1))
+		return fail(err, errlen, "store: out of memory");
+	if (batch_begin(st, err, errlen))
+		return -1;
+	id_key(ik, recipient, sender, msg_id);
+	k = val(ik, sizeof(ik));
+	rc = mdb_get(st->wtxn, st->mbox_id, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return batch_fail(st, rc, "mailbox lookup", err, errlen);
+	if (v.mv_size != ID_VAL_LEN)
+		return fail(err, errlen, "store: mailbox index entry of %zu bytes for user %llu:"
+			    " the store is damaged", v.mv_size, (unsigned long long)recipient);
+	seq = sg_le64(v.mv_data);
+	expires = sg_le64((const uint8_t *)v.mv_data + 8);
+	rc = mdb_del(st->wtxn, st->mbox_id, &k, NULL);
+	if (rc)
+		return batch_fail(st, rc, "mailbox index delete", err, errlen);
+	exp_key(ek, expires, recipient, seq);
+	k2 = val(ek, sizeof(ek));
+	if (remove_rest(st, recipient, seq, st->mbox_exp, &k2, err, errlen))
+		return -1;
+	return 1;
+}
+
+int sg_store_mbox_expire(struct sg_store *st, uint64_t now, unsigned max,
+			 void (*cb)(void *arg, const struct sg_store_msg *m), void *arg,
+			 char *err, size_t errlen)
+{
+	uint8_t ik[ID_KEY_LEN];
+	MDB_cursor *cur;
+	MDB_val k, v, k2;
+	unsigned n = 0;
+	int rc;
+
+	if (max == 0)
+		return 0;
+	if (batch_begin(st, err, errlen))
+		return -1;
+	rc = mdb_cursor_open(st->wtxn, st->mbox_exp, &cur);
+	if (rc)
+		return batch_fail(st, rc, "expiry cursor", err, errlen);
+	while (n < max) {
+		struct sg_store_msg m = { 0 };
+		uint8_t rk[REC_KEY_LEN];
+		MDB_val rv;
+
+		/* Always the first: what was before it has just been deleted. */
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+		if (rc == MDB_NOTFOUND)
+			break;
+		if (rc) {
+			mdb_cursor_close(cur);
+			return batch_fail(st, rc, "expiry scan", err, errlen);
+		}
+		if (k.mv_size != EXP_KEY_LEN || v.mv_size != EXP_VAL_LEN) {
+			mdb_cursor_close(cur);
+			return fail(err, errlen, "store %s: expiry entry of %zu+%zu bytes: the"
+				    " store is damaged", st->dir, k.mv_size, v.mv_size);
+		}
+		m.expires = be64(k.mv_data);
+		if (m.expires > now)
+			break;
+		if (journal_reserve(st, 1))
+			break;                  /* no memory: the rest next time */
+		m.recipient = be64((const uint8_t *)k.mv_data + 8);
+		m.seq = be64((const uint8_t *)k.mv_data + 16);
+		m.sender = sg_le64(v.mv_data);
+		m.msg_id = sg_le64((const uint8_t *)v.mv_data + 8);
+		if (m.recipient == 0 || m.recipient > st->max_users) {
+			mdb_cursor_close(cur);
+			return fail(err, errlen, "store %s: expiry entry for user %llu above"
+				    " max_users", st->dir, (unsigned long long)m.recipient);
+		}
+		rec_key(rk, m.recipient, m.seq);
+		k2 = val(rk, sizeof(rk));
+		if (mdb_get(st->wtxn, st->mbox, &k2, &rv) == 0) {
+			struct sg_store_msg h;
+
+			if (rec_parse(&h, &rv) == 0) {
+				m.class = h.class;
+				m.flags = h.flags;
+				m.len = h.len;
+			}
+		}
+		rc = mdb_cursor_del(cur, 0);
+		if (rc) {
+			mdb_cursor_close(cur);
+			return batch_fail(st, rc, "expiry delete", err, errlen);
+		}
+		id_key(ik, m.recipient, m.sender, m.msg_id);
+		k2 = val(ik, sizeof(ik));
+		if (remove_rest(st, m.recipient, m.seq, st->mbox_id, &k2, err, errlen))
+			return -1;      /* the batch and its cursor are gone */
+		n++;
+		if (cb)
+			cb(arg, &m);
+	}
+	mdb_cursor_close(cur);
+	return (int)n;
+}
+
+int sg_store_mbox_each(struct sg_store *st, uint64_t recipient, uint64_t after, unsigned max,
+		       int (*cb)(void *arg, const struct sg_store_msg *m), void *arg,
+		       char *err, size_t errlen)
+{
+	uint8_t rk[REC_KEY_LEN], ad[REC_AD_LEN], body[SG_STORE_BODY_MAX];
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	unsigned n = 0;
+	int rc, stop = 0;
+
+	if (recipient == 0 || recipient > st->max_users || max == 0 || after == UINT64_MAX)
+		return 0;
+	if (read_begin(st, &txn, err, errlen))
+		return -1;
+	rc = mdb_cursor_open(txn, st->mbox, &cur);
+	if (rc) {
+		read_end(st, txn);
+		return fail(err, errlen, "store: mailbox read: %s", mdb_strerror(rc));
+	}
+	rec_key(rk, recipient, after + 1);
+	k = val(rk, sizeof(rk));
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < max && !stop;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct sg_store_msg m;
+
+		if (k.mv_size != REC_KEY_LEN || be64(k.mv_data) != recipient)
+			break;
+		m.recipient = recipient;
+		m.seq = be64((const uint8_t *)k.mv_data + 8);
+		if (rec_parse(&m, &v) != 0) {
+			st->bad++;
+			continue;
+		}
+		memcpy(ad, k.mv_data, REC_KEY_LEN);
+		memcpy(ad + REC_KEY_LEN, v.mv_data, REC_HDR_LEN);
+		if (sg_spool_open(st->spool_key, ad, sizeof(ad),
+				  (const uint8_t *)v.mv_data + REC_HDR_LEN,
+				  v.mv_size - REC_HDR_LEN, body) != SG_OK) {
+			st->bad++;
+			continue;
+		}
+		m.body = body;
+		n++;
+		stop = cb(arg, &m) != 0;
+	}
+	mdb_cursor_close(cur);
+	read_end(st, txn);
+	sg_wipe(body, sizeof(body));
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return fail(err, errlen, "store: mailbox read: %s", mdb_strerror(rc));
+	return (int)n;
+}
+
+uint32_t sg_store_mbox_depth(const struct sg_store *st, uint64_t recipient)
+{
+	if (recipient == 0 || recipient > st->max_users)
+		return 0;
+	return st->depth[recipient];
+}
+
+uint64_t sg_store_mbox_total(const struct sg_store *st)
+{
+	return st->total;
+}
+
+uint64_t sg_store_mbox_bad(const struct sg_store *st)
+{
+	return st->bad;
+}
