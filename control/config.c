@@ -59,13 +59,21 @@ static const struct cfg_key cfg_keys[] = {
 	OTHER("control_socket", K_PATH, control_socket),
 	OTHER("gateway_mac", K_MAC, gateway_mac),
 	UINT("handshake_burst", handshake_burst, 1, 1000000),
+	UINT("handshake_lcores", handshake_lcores, 0, SG_CFG_MAX_HS_LCORES),
 	UINT("handshake_rate", handshake_rate, 1, 1000000),
 	UINT("keepalive", keepalive_s, 5, 3600),
 	OTHER("key_file", K_PATH, key_file),
+	UINT("mailbox_max_ttl", mailbox_max_ttl, 1, 31536000),
+	UINT("mailbox_per_user", mailbox_per_user, 1, 65535),
+	UINT("mailbox_total", mailbox_total, 1, 100000000),
 	UINT("max_sessions", max_sessions, 16, 16777215),
 	UINT("max_users", max_users, 1, 100000000),
 	UINT("mbufs", mbufs, 1023, 1048575),
 	OTHER("ports", K_PORTS, ports),
+	OTHER("store_dir", K_PATH, store_dir),
+	UINT("store_init", store_init, 0, 1),
+	UINT("store_map_mib", store_map_mib, 16, 1048576),
+	UINT("store_sync", store_sync, 0, 1),
 	UINT("udp_port", udp_port, 1, 65535),
 	UINT("workers", workers, 1, SG_CFG_MAX_WORKERS),
 };
@@ -91,6 +99,11 @@ void sg_config_defaults(struct sg_config *c)
 	c->cookie_backlog = 256;
 	c->handshake_rate = 20;
 	c->handshake_burst = 5;
+	c->store_map_mib = 4096;
+	c->store_sync = 1;
+	c->mailbox_per_user = 256;
+	c->mailbox_total = 1000000;
+	c->mailbox_max_ttl = 604800;
 }
 
 static const struct cfg_key *find_key(const char *name)

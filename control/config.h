@@ -15,6 +15,7 @@ enum {
 	SG_CFG_MAX_ADDRS = 8,
 	SG_CFG_MAX_PORTS = 8,
 	SG_CFG_MAX_WORKERS = 64,
+	SG_CFG_MAX_HS_LCORES = 32,
 	SG_CFG_PATH_MAX = 256,
 };
 
@@ -39,6 +40,14 @@ struct sg_config {
 	unsigned cookie_backlog;               /* cookie_backlog, default 256 (0: always under load) */
 	unsigned handshake_rate;               /* handshake_rate, default 20/s per source (under load) */
 	unsigned handshake_burst;              /* handshake_burst, default 5 */
+	unsigned handshake_lcores;             /* handshake_lcores, default 0 (the main lcore does them) */
+	char store_dir[SG_CFG_PATH_MAX];       /* store_dir: LMDB directory ("": nothing durable) */
+	unsigned store_init;                   /* store_init = 1: may create a store where none is */
+	unsigned store_map_mib;                /* store_map_mib, default 4096 */
+	unsigned store_sync;                   /* store_sync, default 1 (0: survives SIGKILL, not power loss) */
+	unsigned mailbox_per_user;             /* mailbox_per_user, default 256 messages */
+	unsigned mailbox_total;                /* mailbox_total, default 1000000 messages */
+	unsigned mailbox_max_ttl;              /* mailbox_max_ttl, default 604800 s (a longer TTL is cut) */
 };
 
 void sg_config_defaults(struct sg_config *c);

@@ -3,8 +3,9 @@
  * control.c - the control plane's loop on the main lcore.
  *
  * One round (sg_plane_poll) takes at most CTL_BURST frames from each
- * worker's ring, serves at most CTL_REQUESTS operator requests, expires at
- * most EXPIRY_SCAN session slots and reclaims retired ones; when a round
+ * worker's ring, serves at most CTL_REQUESTS operator requests, fires at
+ * most CTL_TIMERS_BUDGET session timers (the timing wheel: the cost follows
+ * what is due, not the table) and reclaims retired ones; when a round
  * did nothing the caller sleeps (sg_plane_sleep: poll(2) on the workers'
  * wake-up eventfd and the operator socket, wake.h).  It is the only writer
  * of the session table's identity fields, the user hash and the registry.
@@ -26,18 +27,22 @@
 
 #include "crypto/crypto.h"
 #include "crypto/transport.h"
+#include "hs_lcore.h"
 #include "plane.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
 #include "proto/transport_msg.h"
 #include "registry.h"
+#include "store.h"
 
 enum {
 	CTL_BURST = 32,     /* frames dequeued at a time */
 	CTL_SESSION_MAX = 8 * CTL_BURST, /* session-bound frames per ring per round */
 	CTL_HS_BURST = 8,   /* handshakes per ring per round (~1 ms of X25519 each batch) */
 	CTL_REQUESTS = 4,
-	EXPIRY_SCAN = 256,
+	CTL_DELIVER_BUDGET = 256, /* mailbox messages sent per round */
+	CTL_TIMERS_BUDGET = 1024, /* session timers fired per round, at most */
+	CTL_WHEEL_BUCKETS = 4096, /* 1 s each: 68 minutes ahead (REJECT_AFTER fits) */
 	CTL_RATELIMIT_SOURCES = 16384, /* handshake buckets (32 bytes each, ratelimit.h) */
 };
 
@@ -63,6 +68,17 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_TX_FAILED] = "control_tx_failed",
 	[SG_PC_NO_MBUF] = "control_no_mbuf",
 	[SG_PC_SLEEPS] = "control_sleeps",
+	[SG_PC_STORED] = "mailbox_stored",
+	[SG_PC_MBOX_FULL] = "mailbox_full",
+	[SG_PC_MBOX_DELIVERED] = "mailbox_delivered",
+	[SG_PC_MBOX_ACKED] = "mailbox_acked",
+	[SG_PC_MBOX_EXPIRED] = "mailbox_expired",
+	[SG_PC_MBOX_DEFERRED] = "mailbox_deferred",
+	[SG_PC_MBOX_TOO_LARGE] = "mailbox_too_large",
+	[SG_PC_STORE_COMMITS] = "store_commits",
+	[SG_PC_STORE_ERRORS] = "store_errors",
+	[SG_PC_HELD_DROPPED] = "store_held_dropped",
+	[SG_PC_HS_BUSY] = "handshake_busy",
 };
 
 const char *sg_plane_counter_name(unsigned c)
@@ -96,6 +112,10 @@ int sg_plane_tx_udp(struct sg_plane *p, struct rte_mbuf *m, uint16_t port,
 	}
 	memmove(out + hl, payload, plen);
 	sg_pkt_write_udp_headers(out, &from, to, plen);
+	if (p->holding) {
+		sg_plane_hold(p, m, port);
+		return 0;
+	}
 	if (rte_eth_tx_burst(port, (uint16_t)p->n_workers, &m, 1) != 1) {
 		p->counters[SG_PC_TX_FAILED]++;
 		rte_pktmbuf_free(m);
@@ -136,8 +156,8 @@ static const uint8_t *plaintext(struct rte_mbuf *m, const struct sg_toctl *t, ui
 	return rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off + SG_HDR_LEN);
 }
 
-static void reply(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m, uint16_t code,
-		  uint32_t detail)
+void sg_plane_reply(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m, uint16_t code,
+		    uint32_t detail)
 {
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
 	uint8_t out[SG_REPLY_PLAIN_LEN];
@@ -199,19 +219,15 @@ static void dispatch(struct sg_plane *p, struct rte_mbuf *m)
 	case SG_TOCTL_UNDELIVERED: {
 		uint16_t plen;
 		const uint8_t *in = plaintext(m, t, &plen);
-		uint64_t peer = sg_le64(in);
 
-		reply(p, s, m,
-		      sg_registry_by_id(p->registry, peer) ? SG_REPLY_RECIPIENT_OFFLINE :
-							     SG_REPLY_UNKNOWN_RECIPIENT,
-		      0);
+		sg_plane_mbox_store(p, s, m, in, plen);
 		break;
 	}
 	case SG_TOCTL_MALFORMED:
-		reply(p, s, m, SG_REPLY_MALFORMED, 0);
+		sg_plane_reply(p, s, m, SG_REPLY_MALFORMED, 0);
 		break;
 	case SG_TOCTL_TOO_LARGE:
-		reply(p, s, m, SG_REPLY_TOO_LARGE, t->detail);
+		sg_plane_reply(p, s, m, SG_REPLY_TOO_LARGE, t->detail);
 		break;
 	case SG_TOCTL_CLOSE: {
 		uint16_t plen, reason;
@@ -232,11 +248,12 @@ static void dispatch(struct sg_plane *p, struct rte_mbuf *m)
 		unsigned n;
 		const uint8_t *in = plaintext(m, t, &plen);
 
-		/* No mailbox yet: a valid acknowledgement is counted, nothing more. */
-		if (sg_ack_decode(e, SG_ACK_MAX_ENTRIES, &n, in, plen) != SG_OK)
+		if (sg_ack_decode(e, SG_ACK_MAX_ENTRIES, &n, in, plen) != SG_OK) {
 			p->counters[SG_PC_BAD_CLOSE]++;
-		else
+		} else {
 			p->counters[SG_PC_ACKS]++;
+			sg_plane_mbox_ack(p, s, e, n);
+		}
 		rte_pktmbuf_free(m);
 		break;
 	}
@@ -248,30 +265,30 @@ static void dispatch(struct sg_plane *p, struct rte_mbuf *m)
 	}
 }
 
-/*
- * Incremental expiry: EXPIRY_SCAN slots a round.  (A timing wheel whose
- * cost follows what expires comes with the control-plane issue.)
- */
-static unsigned expire(struct sg_plane *p, uint64_t now)
+void sg_plane_session_born(struct sg_plane *p, const struct sg_session *s)
 {
-	struct sg_session_table *t = p->sessions;
-	unsigned n = 0;
+	sg_timers_session_born(&p->timers, &p->wheel, s->index & p->sessions->slot_mask, s->born);
+}
 
-	for (unsigned i = 0; i < EXPIRY_SCAN; i++) {
-		uint32_t slot = (uint32_t)(p->expiry_cursor++ & t->slot_mask);
-		struct sg_session *s = &t->slots[slot];
-		uint64_t seen;
+/*
+ * A session's wheel entry fired: the timers policy looks at its real
+ * last_seen (workers only report it) and either re-arms or expires it.  An
+ * entry of a slot retired otherwise (CLOSE, replaced) finds it empty.
+ */
+static void timer_fired(void *arg, uint32_t slot)
+{
+	struct sg_plane *p = arg;
+	struct sg_session *s = &p->sessions->slots[slot];
+	uint64_t now = sg_session_now(p->sessions);
 
-		if (slot == 0 || s->index == 0)
-			continue;
-		seen = __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED);
-		if (now >= seen + SG_SESSION_DEAD_S || now >= (uint64_t)s->born + SG_REJECT_AFTER_S) {
-			sg_session_retire(t, s);
-			p->counters[SG_PC_EXPIRED]++;
-			n++;
-		}
+	if (__atomic_load_n(&s->index, __ATOMIC_RELAXED) == 0)
+		return;
+	if (sg_timers_session_fired(&p->timers, &p->wheel, slot, s->born,
+				    __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED),
+				    now) != SG_TIMERS_KEEP) {
+		sg_session_retire(p->sessions, s); /* keys wiped after the grace period */
+		p->counters[SG_PC_EXPIRED]++;
 	}
-	return n;
 }
 
 /* What the DPDK heap holds now (mempools, rings, session table, caches). */
@@ -286,6 +303,29 @@ static uint64_t heap_bytes(void)
 			sum += st.heap_allocsz_bytes;
 	}
 	return sum;
+}
+
+/* The store: mailbox total and commit waits (JSON member or text lines). */
+static void store_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
+{
+	uint32_t p50, p99, max;
+	unsigned long long total = p->store ? sg_store_mbox_total(p->store) : 0;
+
+	sg_plane_commit_wait(p, &p50, &p99, &max);
+	if (json) {
+		sg_ctl_buf_printf(b, ", \"store\": {\"durable\": %s, \"mailbox_messages\": %llu, "
+				     "\"commit_wait_us\": {\"p50\": %u, \"p99\": %u, \"max\": %u}}",
+				  p->store ? "true" : "false", total, p50, p99, max);
+		return;
+	}
+	if (!p->store) {
+		sg_ctl_buf_printf(b, "store: none (users and mailboxes are not durable)\n");
+		return;
+	}
+	sg_ctl_buf_printf(b, "store: %llu messages in mailboxes; commit wait p50 %u us, "
+			     "p99 %u us, max %u us (last %u commits)%s%s\n",
+			  total, p50, p99, max, SG_COMMIT_SAMPLES,
+			  p->store_error[0] ? "; last error: " : "", p->store_error);
 }
 
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
@@ -304,6 +344,14 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 			sg_ctl_buf_printf(b, "%s\"%s\": %llu", c ? ", " : "", counter_names[c],
 					  (unsigned long long)p->counters[c]);
 		sg_ctl_buf_printf(b, "}");
+		store_stats(p, b, 1);
+		sg_ctl_buf_printf(b, ", \"handshake_lcores\": [");
+		for (unsigned l = 0; l < p->n_hs_lcores; l++)
+			sg_ctl_buf_printf(b, "%s{\"prepared\": %llu, \"sleeps\": %llu}", l ? ", " : "",
+					  (unsigned long long)__atomic_load_n(
+						  &p->hs_lcores[l].prepared, __ATOMIC_RELAXED),
+					  (unsigned long long)p->hs_lcores[l].sleeps);
+		sg_ctl_buf_printf(b, "]");
 		if (p->worker_stats)
 			p->worker_stats(p->worker_stats_arg, b, 1);
 		sg_ctl_buf_printf(b, "}\n");
@@ -318,6 +366,11 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 	for (unsigned c = 0; c < SG_PC_MAX; c++)
 		sg_ctl_buf_printf(b, "  %-22s %llu\n", counter_names[c],
 				  (unsigned long long)p->counters[c]);
+	store_stats(p, b, 0);
+	for (unsigned l = 0; l < p->n_hs_lcores; l++)
+		sg_ctl_buf_printf(b, "handshake lcore %u: %llu prepared\n", l,
+				  (unsigned long long)__atomic_load_n(&p->hs_lcores[l].prepared,
+								     __ATOMIC_RELAXED));
 	if (p->worker_stats)
 		p->worker_stats(p->worker_stats_arg, b, 0);
 }
@@ -356,6 +409,12 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 	p->tsc_hz = rte_get_tsc_hz();
 	p->started = (uint64_t)time(NULL);
 	p->sessions->now = rte_get_tsc_cycles() / p->tsc_hz;
+	sg_timers_cfg_default(&p->timers);
+	if (sg_wheel_init(&p->wheel, p->sessions->n_slots, CTL_WHEEL_BUCKETS,
+			  (uint32_t)p->sessions->now) != 0) {
+		snprintf(err, errlen, "cannot allocate the timing wheel");
+		return -1;
+	}
 	if (sg_wake_init(&p->wake) != 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		return -1;
@@ -371,6 +430,8 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 		return -1;
 	}
 	sg_cookie_checker_init(p->cookie, p->key->pub);
+	if (sg_plane_store_open(p, err, errlen) != 0)
+		return -1;
 	p->ctl = sg_ctl_server_open(p->cfg->control_socket, err, errlen);
 	return p->ctl ? 0 : -1;
 }
@@ -382,6 +443,8 @@ static void measure_load(struct sg_plane *p)
 
 	for (unsigned w = 0; w < p->n_rings; w++)
 		backlog += rte_ring_count(p->hs_rings[w]);
+	for (unsigned l = 0; l < p->n_hs_lcores; l++)
+		backlog += rte_ring_count(p->hs_lcores[l].in);
 	p->under_load = p->cfg->cookie_backlog == 0 || backlog > p->cfg->cookie_backlog;
 }
 
@@ -415,9 +478,24 @@ unsigned sg_plane_poll(struct sg_plane *p)
 		if (n && p->between)
 			work += p->between(p->between_arg);
 	}
+	/* Handshakes back from the handshake lcores: the cheap half. */
+	for (unsigned l = 0; l < p->n_hs_lcores; l++) {
+		unsigned n = rte_ring_sc_dequeue_burst(p->hs_lcores[l].out, (void **)ms,
+						       CTL_BURST, NULL);
+
+		for (unsigned i = 0; i < n; i++)
+			sg_plane_handshake_finish(p, ms[i]);
+		work += n;
+	}
 	if (p->ctl)
 		work += (unsigned)sg_ctl_server_poll(p->ctl, handle, p, CTL_REQUESTS);
-	work += expire(p, now);
+	work += sg_wheel_advance(&p->wheel, (uint32_t)now, CTL_TIMERS_BUDGET, timer_fired, p);
+	work += sg_plane_mbox_expire(p);
+	/* Durable before anything that promised it leaves; then mailboxes. */
+	if (sg_plane_commit(p) != 0)
+		work++;
+	if (p->n_deliver)
+		work += sg_plane_mbox_deliver(p, CTL_DELIVER_BUDGET);
 	work += sg_session_reclaim(p->sessions);
 	return work;
 }
@@ -442,6 +520,8 @@ unsigned sg_plane_sleep(struct sg_plane *p, int timeout_ms)
 
 void sg_plane_fini(struct sg_plane *p)
 {
+	sg_plane_store_close(p);
+	sg_wheel_fini(&p->wheel);
 	sg_wake_fini(&p->wake);
 	if (p->ctl)
 		sg_ctl_server_close(p->ctl);

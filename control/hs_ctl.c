@@ -22,8 +22,11 @@
  * whenever a cookie is made or checked).
  *
  * Each refusal is counted under its own control-plane counter and nothing is
- * sent back (the client retries).  Handshake lcores and durable sign-ups
- * come with the control-plane issue.
+ * sent back (the client retries).  With a store, the user's record (new, or
+ * its new timestamp and last-seen time) joins the open batch and the
+ * response is held until the batch is durable (durable.c): a sign-up is
+ * never answered before it is committed.  A user whose mailbox holds
+ * messages then gets them after the response (mbox_ctl.c).
  */
 #include <string.h>
 #include <time.h>
@@ -33,6 +36,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/handshake.h"
+#include "hs_lcore.h"
 #include "plane.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
@@ -58,10 +62,11 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void refuse(struct sg_plane *p, struct rte_mbuf *m, struct sg_handshake *hs, unsigned c)
+/* Count c, wipe the handshake's state and free m. */
+static void refuse(struct sg_plane *p, struct rte_mbuf *m, struct sg_hs_prep *x, unsigned c)
 {
 	p->counters[c]++;
-	sg_hs_wipe(hs);
+	sg_wipe(x, sizeof(*x));
 	rte_pktmbuf_free(m);
 }
 
@@ -109,21 +114,15 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
 	const uint8_t *msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off);
 	const uint64_t now = sg_session_now(p->sessions);
-	struct sg_handshake hs;
-	struct sg_init_payload ip;
-	struct sg_resp_payload rp;
-	struct sg_session *s;
-	struct sg_user *u;
-	uint8_t client_pub[SG_KEY_LEN], src[18], resp[SG_RESP_LEN];
-	uint32_t index, prev;
+	struct sg_hs_prep *x = sg_hs_prep_of(m);
+	uint8_t src[18];
 	size_t srclen = cookie_source(&t->pkt.src, src);
-	int created = 0, rc;
-	uint8_t suite;
+	int rc;
 
-	memset(&hs, 0, sizeof(hs));
 	rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
-	if (rc < 0) {
-		refuse(p, m, &hs, SG_PC_HS_MAC1);
+	if (rc < 0 || !x) { /* no room for x: cannot happen with the relay's mbufs */
+		p->counters[SG_PC_HS_MAC1]++;
+		rte_pktmbuf_free(m);
 		return;
 	}
 	if (p->under_load && rc != SG_MAC_BOTH_OK) {
@@ -132,34 +131,59 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	}
 	if (p->under_load && !sg_ratelimit_allow(&p->ratelimit, t->pkt.src.family,
 						 t->pkt.src.addr, monotonic_ns())) {
-		refuse(p, m, &hs, SG_PC_HS_RATELIMITED);
+		p->counters[SG_PC_HS_RATELIMITED]++;
+		rte_pktmbuf_free(m);
 		return;
 	}
-	rc = sg_hs_initiation_consume(&hs, p->key, msg, t->pkt.payload_len, &ip, client_pub);
-	if (rc != SG_OK) {
-		refuse(p, m, &hs, rc == SG_E_VERSION ? SG_PC_HS_VERSION : SG_PC_HS_NOISE);
+	if (p->n_hs_lcores) {
+		if (sg_hs_lcore_submit(&p->hs_lcores[p->hs_next++ % p->n_hs_lcores], m) != 0) {
+			p->counters[SG_PC_HS_BUSY]++;
+			rte_pktmbuf_free(m);
+		}
+		return; /* back through sg_plane_handshake_finish() */
+	}
+	sg_hs_prep_run(x, p->key, msg, t->pkt.payload_len);
+	sg_plane_handshake_finish(p, m);
+}
+
+void sg_plane_handshake_finish(struct sg_plane *p, struct rte_mbuf *m)
+{
+	const struct sg_toctl *t = rte_mbuf_to_priv(m);
+	const uint64_t now = sg_session_now(p->sessions);
+	struct sg_hs_prep *x = sg_hs_prep_of(m);
+	struct sg_handshake *hs = &x->hs;
+	struct sg_resp_payload rp;
+	struct sg_session *s;
+	struct sg_user *u;
+	uint8_t resp[SG_RESP_LEN];
+	uint32_t index, prev;
+	int created = 0;
+	uint8_t suite;
+
+	if (x->rc != SG_OK) {
+		refuse(p, m, x, x->rc == SG_E_VERSION ? SG_PC_HS_VERSION : SG_PC_HS_NOISE);
 		return;
 	}
-	suite = sg_hs_choose_suite(&ip, sg_crypto_have_aes256gcm());
+	suite = sg_hs_choose_suite(&x->ip, sg_crypto_have_aes256gcm());
 	if (suite == SG_SUITE_NONE) {
-		refuse(p, m, &hs, SG_PC_HS_SUITE);
+		refuse(p, m, x, SG_PC_HS_SUITE);
 		return;
 	}
 	/* A slot first: a sign-up is registered only when its response can go out. */
 	s = sg_session_alloc(p->sessions, &index);
 	if (!s) {
-		refuse(p, m, &hs, SG_PC_HS_FULL);
+		refuse(p, m, x, SG_PC_HS_FULL);
 		return;
 	}
-	u = sg_registry_get_or_add(p->registry, client_pub, (uint64_t)time(NULL), &created);
+	u = sg_registry_get_or_add(p->registry, x->client_pub, (uint64_t)time(NULL), &created);
 	if (!u) {
 		sg_session_cancel(p->sessions, s, index);
-		refuse(p, m, &hs, SG_PC_HS_FULL);
+		refuse(p, m, x, SG_PC_HS_FULL);
 		return;
 	}
-	if (sg_registry_accept_timestamp(u, ip.timestamp) != SG_OK) {
+	if (sg_registry_accept_timestamp(u, x->ip.timestamp) != SG_OK) {
 		sg_session_cancel(p->sessions, s, index);
-		refuse(p, m, &hs, SG_PC_HS_TIMESTAMP);
+		refuse(p, m, x, SG_PC_HS_TIMESTAMP);
 		return;
 	}
 
@@ -169,16 +193,17 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 		.flags = created ? SG_RESP_F_SIGNED_UP : 0,
 		.keepalive_s = (uint16_t)p->cfg->keepalive_s,
 	};
-	if (sg_hs_response_create(&hs, resp, index, &rp, NULL) != SG_OK ||
-	    sg_hs_keys(&hs, s->send_key, s->recv_key) != SG_OK) {
+	memcpy(resp, x->resp, sizeof(resp)); /* the ephemeral key the DH half wrote */
+	if (sg_hs_response_finish(hs, resp, index, &rp) != SG_OK ||
+	    sg_hs_keys(hs, s->send_key, s->recv_key) != SG_OK) {
 		/* Cannot happen after a valid message 1; never publish half a session. */
 		sg_session_cancel(p->sessions, s, index);
-		refuse(p, m, &hs, SG_PC_HS_NOISE);
+		refuse(p, m, x, SG_PC_HS_NOISE);
 		return;
 	}
 	s->suite = suite;
 	s->user_id = u->id;
-	s->peer_index = hs.remote_index;
+	s->peer_index = hs->remote_index;
 	s->born = (uint32_t)now;
 	s->last_seen = now;
 	s->dpdk_port = t->port;
@@ -187,8 +212,15 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 		memcpy(s->ep.mac, p->cfg->gateway_mac, 6);
 	memcpy(s->local_addr, t->pkt.dst_addr, sizeof(s->local_addr));
 	u->last_seen = (uint64_t)time(NULL);
+	/* Durable before the response leaves (held until the round's commit). */
+	if (sg_plane_store_user(p, u) != 0) {
+		sg_session_cancel(p->sessions, s, index);
+		refuse(p, m, x, SG_PC_HS_FULL);
+		return;
+	}
 
 	prev = sg_session_publish(p->sessions, s, index);
+	sg_plane_session_born(p, s);
 	if (prev) {
 		int miss;
 		struct sg_session *old = sg_session_get(p->sessions, prev, &miss);
@@ -200,7 +232,10 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	}
 	if (created)
 		p->counters[SG_PC_SIGNUPS]++;
-	sg_hs_wipe(&hs);
+	sg_wipe(x, sizeof(*x));
+	p->holding = p->store != NULL;
 	if (send_back(p, m, resp, sizeof(resp)) == 0)
 		p->counters[SG_PC_HANDSHAKES]++;
+	p->holding = 0;
+	sg_plane_mbox_online(p, s, index);
 }

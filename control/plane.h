@@ -23,12 +23,18 @@
 #include "proto/pkt.h"
 #include "ratelimit.h"
 #include "session.h"
+#include "timers.h"
 #include "wake.h"
+#include "wheel.h"
 
 struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
+struct sg_ack_entry;
+struct sg_hs_lcore;
 struct sg_registry;
+struct sg_store;
+struct sg_user;
 
 enum sg_toctl_kind {
 	SG_TOCTL_HANDSHAKE = 1,  /* HANDSHAKE_INIT, raw */
@@ -66,13 +72,50 @@ enum sg_plane_counter {
 	SG_PC_EXPIRED,         /* sessions wiped after SESSION_DEAD or REJECT_AFTER */
 	SG_PC_REPLIES,         /* RELAY_REPLY sent */
 	SG_PC_LOOKUPS,         /* KEY_INFO sent */
-	SG_PC_ACKS,            /* DELIVERY_ACK received (no mailbox yet) */
+	SG_PC_ACKS,            /* DELIVERY_ACK received */
 	SG_PC_STALE_SESSION,   /* handed over for a session gone meanwhile: dropped */
 	SG_PC_BAD_CLOSE,       /* CLOSE or DELIVERY_ACK with a malformed plaintext */
 	SG_PC_TX_FAILED,       /* control TX queue full, mbuf dropped */
 	SG_PC_NO_MBUF,
 	SG_PC_SLEEPS,          /* times the control lcore slept in poll(2), idle */
+	SG_PC_STORED,          /* frames put in a mailbox (STORED after the commit) */
+	SG_PC_MBOX_FULL,       /* refused: MAILBOX_FULL */
+	SG_PC_MBOX_DELIVERED,  /* stored frames sent to their recipient */
+	SG_PC_MBOX_ACKED,      /* stored frames deleted on the recipient's DELIVERY_ACK */
+	SG_PC_MBOX_EXPIRED,    /* stored frames deleted when their TTL ended */
+	SG_PC_MBOX_DEFERRED,   /* delivery queue full: the user gets them at the next log-in */
+	SG_PC_MBOX_TOO_LARGE,  /* a stored body too large for the recipient's path: kept */
+	SG_PC_STORE_COMMITS,
+	SG_PC_STORE_ERRORS,    /* store writes or commits that failed */
+	SG_PC_HELD_DROPPED,    /* replies dropped because their commit failed */
+	SG_PC_HS_BUSY,         /* dropped: every handshake lcore's ring full (under load) */
 	SG_PC_MAX,
+};
+
+enum {
+	SG_HELD_MAX = 1024,        /* replies waiting for a commit */
+	SG_DELIVER_MAX = 1024,     /* users whose mailbox is being delivered */
+	SG_DELIVER_WINDOW = 64,    /* mailbox messages in flight to one client */
+	SG_COMMIT_SAMPLES = 4096,  /* commit waits kept for stats */
+};
+
+/* Frames finished but held until the store's open batch is durable. */
+struct sg_held {
+	struct rte_mbuf *m[SG_HELD_MAX];
+	uint16_t port[SG_HELD_MAX];
+	unsigned n;
+};
+
+/*
+ * A user whose mailbox is being sent to session `index`, after seq `after`;
+ * at most SG_DELIVER_WINDOW unacknowledged at a time (mbox_ctl.c).
+ */
+struct sg_mbox_delivery {
+	uint32_t index;
+	uint32_t unacked;    /* sent in this session, not acknowledged yet */
+	uint64_t user;
+	uint64_t after;
+	uint64_t progress_ms; /* last send or acknowledgement (monotonic ms) */
 };
 
 /* Appends the workers' counters (JSON members or text lines) to a stats reply. */
@@ -100,7 +143,8 @@ struct sg_plane {
 	uint8_t port_mac[SG_CFG_MAX_PORTS][6];
 	uint64_t started;                     /* unix seconds */
 	uint64_t tsc_hz;
-	uint64_t expiry_cursor;
+	struct sg_wheel wheel;                /* session timers: entry = slot (timers.h) */
+	struct sg_timers_cfg timers;
 	uint64_t counters[SG_PC_MAX];
 	uint8_t under_load;                   /* this round asks for mac2 (cfg->cookie_backlog) */
 	sg_plane_stats_fn worker_stats;
@@ -108,6 +152,20 @@ struct sg_plane {
 	struct sg_cookie_checker *cookie;     /* in secure memory */
 	struct sg_wake wake;                  /* workers kick it when they hand frames over */
 	struct sg_ratelimit ratelimit;        /* per-source handshake buckets (under load) */
+	/* Handshake lcores (hs_lcore.h); none: the main lcore does the X25519 too. */
+	struct sg_hs_lcore *hs_lcores;
+	unsigned n_hs_lcores;
+	unsigned hs_next;                     /* round robin */
+	/* Durability (durable.c, mbox_ctl.c); store NULL: nothing is durable. */
+	struct sg_store *store;
+	int holding;                          /* sg_plane_tx_udp holds frames for the commit */
+	struct sg_held held;
+	struct sg_mbox_delivery deliver[SG_DELIVER_MAX];
+	unsigned n_deliver;
+	uint64_t mbox_expired_at;             /* unix second of the last expiry pass */
+	uint32_t commit_wait_us[SG_COMMIT_SAMPLES]; /* batch opened -> durable */
+	uint64_t commit_samples;
+	char store_error[256];                /* the last store error, for stats */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */
@@ -136,11 +194,49 @@ unsigned sg_plane_sleep(struct sg_plane *p, int timeout_ms);
 
 void sg_plane_fini(struct sg_plane *p);
 
+/*
+ * durable.c.  Open the store (cfg->store_dir; none: 0 and p->store NULL) and
+ * load its users into p->registry: 0, or -1 with err (a missing store
+ * without store_init, a corrupt one: never recreated).
+ */
+int sg_plane_store_open(struct sg_plane *p, char *err, size_t errlen);
+/* Commit what is open and close. */
+void sg_plane_store_close(struct sg_plane *p);
+/* Write u's record into the open batch (no store: nothing).  0, or -1 (counted). */
+int sg_plane_store_user(struct sg_plane *p, const struct sg_user *u);
+/* Hold m (finished, for the control TX queue of port) until the commit. */
+void sg_plane_hold(struct sg_plane *p, struct rte_mbuf *m, uint16_t port);
+/* Commit the open batch, then send (or, on failure, drop) the held frames: 1 committed, 0 nothing to do, -1 failed. */
+int sg_plane_commit(struct sg_plane *p);
+/* Commit waits (batch opened -> durable) over the last SG_COMMIT_SAMPLES commits, microseconds. */
+void sg_plane_commit_wait(const struct sg_plane *p, uint32_t *p50, uint32_t *p99, uint32_t *max);
+
+/* mbox_ctl.c: see the top of that file. */
+void sg_plane_mbox_store(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m,
+			 const uint8_t *in, uint16_t plen);
+void sg_plane_mbox_ack(struct sg_plane *p, const struct sg_session *s,
+		       const struct sg_ack_entry *e, unsigned n);
+void sg_plane_mbox_online(struct sg_plane *p, const struct sg_session *s, uint32_t index);
+unsigned sg_plane_mbox_deliver(struct sg_plane *p, unsigned budget);
+unsigned sg_plane_mbox_expire(struct sg_plane *p);
+
+/* A RELAY_REPLY (code, detail) to s about the DATA in m (its ids); reuses m. */
+void sg_plane_reply(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m, uint16_t code,
+		    uint32_t detail);
+
 /* The stats reply (text, or JSON when json): control plane, then workers. */
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json);
 
-/* Handshake initiation in m (a SG_TOCTL_HANDSHAKE); consumes m. */
+/*
+ * Handshake initiation in m (a SG_TOCTL_HANDSHAKE); consumes m: checked,
+ * then its X25519 half on a handshake lcore (or here when there is none),
+ * then sg_plane_handshake_finish() on the main lcore.
+ */
 void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m);
+void sg_plane_handshake_finish(struct sg_plane *p, struct rte_mbuf *m);
+
+/* A session was published in slot index & mask: its timers start (timers.h). */
+void sg_plane_session_born(struct sg_plane *p, const struct sg_session *s);
 
 /*
  * Send a sealed transport message to session s: plain (plen bytes) behind a

@@ -493,8 +493,8 @@ static int check_dir(struct sg_store *st, int init, char *err, size_t errlen)
 		if (errno != ENOENT)
 			return fail(err, errlen, "store: %s: %s", st->dir, strerror(errno));
 		if (!init)
-			return fail(err, errlen, "no store in %s: start once with --store-init"
-				    " to create one", st->dir);
+			return fail(err, errlen, "no store in %s: start once with --store-init 1"
+				    " (store_init = 1) to create one", st->dir);
 		if (mkdir(st->dir, 0700) != 0)
 			return fail(err, errlen, "store: cannot create %s: %s", st->dir,
 				    strerror(errno));
@@ -507,8 +507,8 @@ static int check_dir(struct sg_store *st, int init, char *err, size_t errlen)
 		if (errno != ENOENT)
 			return fail(err, errlen, "store: %s: %s", path, strerror(errno));
 		if (!init)
-			return fail(err, errlen, "no store in %s: start once with --store-init"
-				    " to create one", st->dir);
+			return fail(err, errlen, "no store in %s: start once with --store-init 1"
+				    " (store_init = 1) to create one", st->dir);
 		return 1;
 	}
 	/* LMDB would take an empty file for a new environment and write it. */
@@ -575,8 +575,8 @@ int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *er
 		if (absent < 0)
 			goto out_env;
 		if (absent && !o->init) {
-			fail(err, errlen, "no store in %s: start once with --store-init to"
-			     " create one", st->dir);
+			fail(err, errlen, "no store in %s: start once with --store-init 1"
+			     " (store_init = 1) to create one", st->dir);
 			goto out_env;
 		}
 	}

@@ -31,6 +31,7 @@
 
 #include "control/config.h"
 #include "control/plane.h"
+#include "control/hs_lcore.h"
 #include "control/registry.h"
 #include "control/session.h"
 #include "crypto/crypto.h"
@@ -130,6 +131,7 @@ struct relay {
 	struct sg_plane plane;
 	unsigned ports_started;
 	struct sg_worker *extra;   /* polled by the control lcore (dataplane/port.h) */
+	struct sg_hs_lcore *hs;    /* handshake lcores (control/hs_lcore.h) */
 	int plane_ok;              /* sg_plane_init succeeded */
 };
 
@@ -151,9 +153,11 @@ static int relay_start(struct relay *r)
 	unsigned n = r->cfg.workers, lcore, i = 0, need;
 	int socket = (int)rte_socket_id();
 
-	if (rte_lcore_count() < n + 1)
-		return fail("lcores", "need one main lcore and one lcore per worker "
-				      "(EAL --lcores, e.g. --lcores 0@0,1@1 for one worker)");
+	if (rte_lcore_count() < n + 1 + r->cfg.handshake_lcores)
+		return fail("lcores", "need one main lcore, one lcore per worker and one per "
+				      "handshake lcore (EAL --lcores, e.g. --lcores 0@0,1@1 for one "
+				      "worker; 0@0,1@1,2@0 with handshake_lcores 1: handshake lcores "
+				      "sleep when idle, so one may share the main lcore's CPU)");
 	/*
 	 * Enough mbufs for every descriptor ring (RX and TX queues of every
 	 * port), every control ring, the per-lcore caches and the TX buffers, so
@@ -240,15 +244,30 @@ static int relay_start(struct relay *r)
 	r->plane.pool = r->pool;
 	r->plane.worker_stats = sg_worker_stats;
 	r->plane.worker_stats_arg = &r->set;
+	if (r->cfg.handshake_lcores) {
+		r->hs = rte_zmalloc("sg_hs_lcores", sizeof(*r->hs) * r->cfg.handshake_lcores,
+				    RTE_CACHE_LINE_SIZE);
+		if (!r->hs)
+			return fail("handshake lcores", "out of memory");
+		for (unsigned h = 0; h < r->cfg.handshake_lcores; h++)
+			if (sg_hs_lcore_init(&r->hs[h], h, 1024, socket, r->key, &r->plane.wake,
+					     &stop_flag, err, sizeof(err)) != 0)
+				return fail("handshake lcores", err);
+		r->plane.hs_lcores = r->hs;
+		r->plane.n_hs_lcores = r->cfg.handshake_lcores;
+	}
 	if (sg_plane_init(&r->plane, err, sizeof(err)) != 0)
 		return fail("control plane", err);
 	r->plane_ok = 1;
 
+	/* Workers on the first worker lcores, handshake lcores on the next ones. */
 	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (i == n)
+		if (i == n + r->cfg.handshake_lcores)
 			break;
-		if (rte_eal_remote_launch(sg_worker_main, &r->workers[i], lcore) != 0)
-			return fail("launch", "cannot start a worker lcore");
+		if (rte_eal_remote_launch(i < n ? sg_worker_main : sg_hs_lcore_main,
+					  i < n ? (void *)&r->workers[i] : (void *)&r->hs[i - n],
+					  lcore) != 0)
+			return fail("launch", "cannot start a worker or handshake lcore");
 		i++;
 	}
 	return 0;
@@ -267,6 +286,11 @@ static void relay_stop(struct relay *r)
 		sg_ctl_buf_free(&b);
 	}
 	sg_plane_fini(&r->plane);
+	if (r->hs) {
+		for (unsigned h = 0; h < r->cfg.handshake_lcores; h++)
+			sg_hs_lcore_fini(&r->hs[h]);
+		rte_free(r->hs);
+	}
 	for (unsigned p = 0; p < r->ports_started; p++)
 		sg_port_stop(r->cfg.ports[p]);
 	if (r->extra) {
@@ -368,6 +392,11 @@ int main(int argc, char **argv)
 		sg_key_to_base64(b64, r.key->pub);
 		printf("surge-relay: ready: %u worker(s), %u port(s), udp port %u, public key %s\n",
 		       r.cfg.workers, r.cfg.n_ports, r.cfg.udp_port, b64);
+		if (r.cfg.store_dir[0])
+			printf("surge-relay: store %s: %llu users\n", r.cfg.store_dir,
+			       (unsigned long long)sg_registry_count(r.registry));
+		else
+			printf("surge-relay: no store_dir: users and mailboxes are NOT durable\n");
 		fflush(stdout);
 		while (!stop_flag) {
 			unsigned work = sg_plane_poll(&r.plane);

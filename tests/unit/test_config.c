@@ -45,6 +45,14 @@ static void show(const struct sg_config *c, const char *key, char *out, size_t n
 		snprintf(out, n, "%u", c->handshake_rate);
 	else if (!strcmp(key, "handshake_burst"))
 		snprintf(out, n, "%u", c->handshake_burst);
+	else if (!strcmp(key, "store_dir"))
+		snprintf(out, n, "%s", c->store_dir);
+	else if (!strcmp(key, "store_init"))
+		snprintf(out, n, "%u", c->store_init);
+	else if (!strcmp(key, "mailbox_per_user"))
+		snprintf(out, n, "%u", c->mailbox_per_user);
+	else if (!strcmp(key, "mailbox_max_ttl"))
+		snprintf(out, n, "%u", c->mailbox_max_ttl);
 	else if (!strcmp(key, "mbufs"))
 		snprintf(out, n, "%u", c->mbufs);
 	else if (!strcmp(key, "key_file"))
@@ -90,6 +98,13 @@ static void test_defaults(void **state)
 	assert_int_equal(c.cookie_backlog, 256);
 	assert_int_equal(c.handshake_rate, 20);
 	assert_int_equal(c.handshake_burst, 5);
+	assert_string_equal(c.store_dir, "");
+	assert_int_equal(c.store_init, 0);
+	assert_int_equal(c.store_sync, 1);
+	assert_int_equal(c.store_map_mib, 4096);
+	assert_int_equal(c.mailbox_per_user, 256);
+	assert_int_equal(c.mailbox_total, 1000000);
+	assert_int_equal(c.mailbox_max_ttl, 604800);
 	/* defaults alone are not a runnable config: no key, no address */
 	assert_int_equal(sg_config_validate(&c, err, sizeof(err)), -1);
 }
@@ -118,6 +133,10 @@ static const struct good good_lines[] = {
 	{ "max_sessions = 16", "max_sessions", "16" },
 	{ "max_sessions = 16777215", "max_sessions", "16777215" },
 	{ "max_users = 1", "max_users", "1" },
+	{ "store_dir = /var/lib/surge", "store_dir", "/var/lib/surge" },
+	{ "store_init = 1", "store_init", "1" },
+	{ "mailbox_per_user = 65535", "mailbox_per_user", "65535" },
+	{ "mailbox_max_ttl = 60", "mailbox_max_ttl", "60" },
 	{ "max_users = 100000000", "max_users", "100000000" },
 	{ "mbufs = 1023", "mbufs", "1023" },
 	{ "cookie_backlog = 0", "cookie_backlog", "0" },
@@ -194,6 +213,8 @@ static const struct bad bad_lines[] = {
 	{ "udp_port =   \t", "udp_port: empty value" },
 	{ "udp_port = # nothing", "udp_port: empty value" },
 	{ "udp_port = 0", "udp_port: 0 is out of range 1..65535" },
+	{ "store_init = 2", "store_init: 2 is out of range 0..1" },
+	{ "mailbox_per_user = 0", "mailbox_per_user: 0 is out of range 1..65535" },
 	{ "udp_port = 65536", "udp_port: 65536 is out of range 1..65535" },
 	{ "udp_port = -1", "udp_port: -1 is out of range 1..65535" },
 	{ "udp_port = 99999999999999999999999", "is out of range 1..65535" },
