@@ -48,6 +48,7 @@ static double rate_of(const struct sg_gen *g, double v)
 }
 
 static void surge_summary(const struct sg_gen *g);
+static void src_summary(const struct sg_gen *g);
 
 /* The suite the relay chose for the chat users (user 0's; all offer the same). */
 static const char *suite_name(const struct sg_gen *g)
@@ -113,9 +114,29 @@ void sg_gen_summary(const struct sg_gen *g)
 		printf("  %-30s %llu retries, %llu cookie replies, %llu late answers\n",
 		       "chat sign-ups", (unsigned long long)c->hs_retries,
 		       (unsigned long long)c->cookies, (unsigned long long)c->hs_late);
+	if (c->wrong_addr || c->arp_answered)
+		printf("  %-30s %llu answers to another of our addresses, %llu ARP requests "
+		       "answered\n", "addresses", (unsigned long long)c->wrong_addr,
+		       (unsigned long long)c->arp_answered);
+	if (g->src.count > 1)
+		src_summary(g);
 	if (g->have_surge)
 		surge_summary(g);
 	fflush(stdout);
+}
+
+static void src_summary(const struct sg_gen *g)
+{
+	uint32_t used, lo, hi;
+	uint8_t a[4], z[4];
+
+	sg_gen_src_spread(&g->src, &used, &lo, &hi);
+	sg_gen_src_addr(&g->src, 0, a);
+	sg_gen_src_addr(&g->src, g->src.count - 1, z);
+	printf("  %-30s %u.%u.%u.%u .. %u.%u.%u.%u (%u, %s): %u used, "
+	       "%u .. %u initiations each\n", "source addresses", a[0], a[1], a[2], a[3], z[0], z[1], z[2],
+	       z[3], g->src.count, g->o.src_chat ? "surge and chat users" : "surge users", used,
+	       lo, hi);
 }
 
 static void surge_summary(const struct sg_gen *g)
@@ -219,6 +240,21 @@ static void json_surge(const struct sg_gen *g, FILE *f)
 	fprintf(f, "}");
 }
 
+/* The source range and how the initiations spread over it (src.h). */
+static void json_src(const struct sg_gen *g, FILE *f)
+{
+	uint32_t used, lo, hi;
+	uint8_t a[4];
+
+	sg_gen_src_spread(&g->src, &used, &lo, &hi);
+	sg_gen_src_addr(&g->src, 0, a);
+	fprintf(f, "\"src_base\": \"%u.%u.%u.%u\", \"src_count\": %u, \"src_chat\": %s, "
+		   "\"src_used\": %u, \"src_inits_min\": %u, \"src_inits_max\": %u, "
+		   "\"arp_answered\": %llu, \"wrong_addr\": %llu, ",
+		a[0], a[1], a[2], a[3], g->src.count, g->o.src_chat ? "true" : "false", used, lo,
+		hi, (unsigned long long)g->c.arp_answered, (unsigned long long)g->c.wrong_addr);
+}
+
 int sg_gen_json(const struct sg_gen *g, const char *path)
 {
 	const struct sg_gen_counters *c = &g->c;
@@ -254,6 +290,7 @@ int sg_gen_json(const struct sg_gen *g, const char *path)
 		(unsigned long long)c->unexpected, (unsigned long long)c->tx_full,
 		(unsigned long long)c->pace_skipped, (unsigned long long)c->hs_retries,
 		(unsigned long long)c->cookies);
+	json_src(g, f);
 	json_surge(g, f);
 	fprintf(f, ", \"timeline\": ");
 	sg_gen_timeline_json(g, f);

@@ -26,7 +26,10 @@
  * Time is nanoseconds of the caller's monotonic clock; `sec` is the second
  * of the run.  One thread.  Every function that produces an initiation
  * writes it into out[SG_INIT_LEN] and the UDP source port of the slot into
- * *port (SG_GEN_SURGE_PORT_BASE + slot).
+ * *port (SG_GEN_SURGE_PORT_BASE + slot): the port stays the same for every
+ * attempt and cookie resend of one handshake, as the source address does
+ * (a function of the user, src.h), so a cookie the relay bound to them
+ * stays valid.
  */
 #ifndef SG_GEN_SURGE_H
 #define SG_GEN_SURGE_H
@@ -165,6 +168,25 @@ int sg_gen_surge_cookie(struct sg_gen_surge *s, const uint8_t *msg, size_t len,
 
 /* Second sec of the run begins: sessions older than SESSION_DEAD leave `live`. */
 void sg_gen_surge_second(struct sg_gen_surge *s, uint32_t sec);
+
+/* The user in the slot whose port this is (right after a SEND). */
+static inline uint32_t sg_gen_surge_port_user(const struct sg_gen_surge *s, uint16_t port)
+{
+	return s->slot[(uint16_t)(port - SG_GEN_SURGE_PORT_BASE) % s->cfg.window].user;
+}
+
+/* The user whose current attempt this index names: 0 (*user set), or -1. */
+static inline int sg_gen_surge_user_of(const struct sg_gen_surge *s, uint32_t index,
+				       uint32_t *user)
+{
+	uint32_t k = index & (SG_GEN_SURGE_MAX_WINDOW - 1);
+
+	if (!sg_gen_surge_owns(index) || k >= s->cfg.window || !s->slot[k].busy ||
+	    s->slot[k].index != index)
+		return -1;
+	*user = s->slot[k].user;
+	return 0;
+}
 
 static inline uint32_t sg_gen_surge_in_flight(const struct sg_gen_surge *s)
 {

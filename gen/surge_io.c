@@ -7,9 +7,11 @@
  * up), then the log-ins the reconnect storms have made due, then the
  * sign-ups the profile (profile.h) has made due by now; what does not fit
  * waits for the next round (the backlog is due - offered).  The population
- * is floor(baseline x duration) + the surge's size; a surge user sends
- * initiations from port SG_GEN_SURGE_PORT_BASE + its slot on TX queue
- * (slot % T), and sends no DATA.  After the traffic phase the handshakes
+ * is floor(baseline x duration) + the surge's size; surge user i sends
+ * initiations from its address in the source range (src.h: base + i mod
+ * count) and port SG_GEN_SURGE_PORT_BASE + its slot on TX queue (slot % T),
+ * and sends no DATA; an answer that comes to another of our addresses is
+ * counted (wrong_addr) and dropped.  After the traffic phase the handshakes
  * still in flight get SG_GEN_SURGE_DRAIN_MS to finish.
  */
 #include <math.h>
@@ -20,6 +22,7 @@
 
 #include "crypto/crypto.h"
 #include "gen.h"
+#include "proto/bytes.h"
 #include "proto/pkt.h"
 
 enum { IDLE_US = 10 };
@@ -71,15 +74,20 @@ static void send_init(struct sg_gen *g, const uint8_t *msg, uint16_t port, uint6
 	struct sg_endpoint from, to;
 	unsigned hl;
 
-	/* Ethernet/IPv4/UDP as a chat user's, from the slot's port. */
+	/* Ethernet/IPv4/UDP as a chat user's, from the user's address, the slot's port. */
+	uint32_t user = sg_gen_surge_port_user(&g->surge, port);
+
 	sg_gen_endpoints(g, &g->u[0], &from, &to);
+	sg_gen_src_addr(&g->src, user, from.addr);
 	from.port = port;
 	hl = sg_pkt_udp_headers_len(&to);
 	memcpy(f + hl, msg, SG_INIT_LEN);
 	sg_pkt_write_udp_headers(f, &from, &to, SG_INIT_LEN);
 	if (sg_gen_send_frame(g, (unsigned)(port - SG_GEN_SURGE_PORT_BASE) % g->txq, f,
-			      hl + SG_INIT_LEN) == 0)
+			      hl + SG_INIT_LEN) == 0) {
 		sg_gen_sent(g, now);
+		sg_gen_src_note(&g->src, user);
+	}
 }
 
 /* Timeouts only (the drain); returns initiations sent. */
@@ -137,14 +145,26 @@ void sg_gen_surge_round(struct sg_gen *g, uint64_t now)
 	}
 }
 
-void sg_gen_surge_rx(struct sg_gen *g, int type, const uint8_t *msg, size_t len, uint64_t now)
+void sg_gen_surge_rx(struct sg_gen *g, int type, const uint8_t *msg, size_t len,
+		     const uint8_t dst[4], uint64_t now)
 {
-	uint8_t out[SG_INIT_LEN];
+	uint8_t out[SG_INIT_LEN], a[4];
+	uint32_t to = sg_le32(msg + (type == SG_MSG_HANDSHAKE_RESP ? SG_RESP_OFF_RECEIVER :
+								   SG_COOKIE_OFF_RECEIVER));
+	uint32_t user;
 	uint16_t port;
 
 	if (!g->have_surge) {
 		g->c.unexpected++;
 		return;
+	}
+	/* The answer must come to the address the user sent from. */
+	if (sg_gen_surge_user_of(&g->surge, to, &user) == 0) {
+		sg_gen_src_addr(&g->src, user, a);
+		if (memcmp(a, dst, 4) != 0) {
+			g->c.wrong_addr++;
+			return;
+		}
 	}
 	if (type == SG_MSG_HANDSHAKE_RESP)
 		sg_gen_surge_response(&g->surge, msg, len, sg_gen_tsc_ns(g, now));

@@ -6,6 +6,10 @@
  * retries and the give-up, late answers to an earlier attempt, cookie
  * replies (the same initiation again, now with a valid mac2), a log-in
  * answered for another user, and the live-session count with expiry.
+ * The source range (gen/src.h): the address of user i, the range checks,
+ * the spread, the IPv4 source patch and ARP answers for every address;
+ * a handshake's retries keep the user's address and port (a cookie is
+ * bound to both).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +20,9 @@
 #include <cmocka.h>
 
 #include "crypto/crypto.h"
+#include "gen/src.h"
 #include "gen/surge.h"
+#include "proto/pkt.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
 
@@ -261,6 +267,207 @@ static void test_live_expiry(void **state)
 	sg_gen_surge_fini(&s);
 }
 
+static void ip4(uint8_t a[4], uint8_t x, uint8_t y, uint8_t z, uint8_t w)
+{
+	a[0] = x;
+	a[1] = y;
+	a[2] = z;
+	a[3] = w;
+}
+
+static void test_src_addr(void **state)
+{
+	static const struct {
+		uint8_t base[4];
+		uint32_t count, i;
+		uint8_t want[4];
+	} t[] = {
+		{ { 198, 18, 1, 0 }, 256, 0, { 198, 18, 1, 0 } },
+		{ { 198, 18, 1, 0 }, 256, 255, { 198, 18, 1, 255 } },
+		{ { 198, 18, 1, 0 }, 256, 256, { 198, 18, 1, 0 } },
+		{ { 198, 18, 1, 0 }, 256, 1000, { 198, 18, 1, 232 } },
+		{ { 198, 18, 0, 250 }, 10, 7, { 198, 18, 1, 1 } },     /* carries into the next octet */
+		{ { 198, 18, 0, 2 }, 65536, 65535, { 198, 19, 0, 1 } }, /* carries into the second */
+		{ { 198, 18, 0, 2 }, 65536, 65536 + 3, { 198, 18, 0, 5 } },
+		{ { 198, 18, 0, 2 }, 1, 123456, { 198, 18, 0, 2 } },   /* one source: everyone */
+	};
+	struct sg_gen_src r;
+	uint8_t a[4], b[4];
+	(void)state;
+
+	for (unsigned k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		assert_int_equal(sg_gen_src_init(&r, t[k].base, t[k].count), SG_GEN_SRC_OK);
+		sg_gen_src_addr(&r, t[k].i, a);
+		assert_memory_equal(a, t[k].want, 4);
+		sg_gen_src_addr(&r, t[k].i, b); /* a pure function of the index */
+		assert_memory_equal(a, b, 4);
+		assert_int_equal(sg_gen_src_pos(&r, a), t[k].i % t[k].count);
+		sg_gen_src_fini(&r);
+	}
+	ip4(a, 198, 18, 1, 0);
+	assert_int_equal(sg_gen_src_init(&r, a, 0), SG_GEN_SRC_E_COUNT);
+	assert_int_equal(sg_gen_src_init(&r, a, SG_GEN_SRC_MAX + 1), SG_GEN_SRC_E_COUNT);
+	assert_int_equal(sg_gen_src_init(&r, a, 16), SG_GEN_SRC_OK);
+	ip4(b, 198, 18, 0, 255);
+	assert_int_equal(sg_gen_src_pos(&r, b), -1);
+	ip4(b, 198, 18, 1, 16);
+	assert_int_equal(sg_gen_src_pos(&r, b), -1);
+	ip4(b, 198, 18, 1, 15);
+	assert_int_equal(sg_gen_src_pos(&r, b), 15);
+	sg_gen_src_fini(&r);
+}
+
+static void test_src_check(void **state)
+{
+	static const struct {
+		uint8_t base[4];
+		uint32_t count;
+		int want;
+	} t[] = {
+		{ { 198, 18, 1, 0 }, 1, SG_GEN_SRC_OK },
+		{ { 198, 18, 0, 2 }, SG_GEN_SRC_MAX, SG_GEN_SRC_OK },
+		{ { 198, 18, 1, 0 }, 0, SG_GEN_SRC_E_COUNT },
+		{ { 198, 18, 1, 0 }, SG_GEN_SRC_MAX + 1, SG_GEN_SRC_E_COUNT },
+		{ { 198, 19, 255, 0 }, 256, SG_GEN_SRC_OK },           /* ends at 198.19.255.255 */
+		{ { 198, 19, 255, 0 }, 257, SG_GEN_SRC_E_OUTSIDE },
+		{ { 198, 17, 255, 255 }, 4, SG_GEN_SRC_E_OUTSIDE },
+		{ { 198, 20, 0, 1 }, 1, SG_GEN_SRC_E_OUTSIDE },
+		{ { 10, 0, 0, 2 }, 1, SG_GEN_SRC_E_OUTSIDE },
+		{ { 255, 255, 255, 255 }, 2, SG_GEN_SRC_E_OUTSIDE },   /* no wrap to 0.0.0.0 */
+		{ { 198, 18, 0, 0 }, 2, SG_GEN_SRC_E_RELAY },          /* relay 198.18.0.1 */
+		{ { 198, 18, 0, 1 }, 1, SG_GEN_SRC_E_RELAY },
+		{ { 198, 18, 0, 0 }, 1, SG_GEN_SRC_OK },
+	};
+	static const uint8_t relay[4] = { 198, 18, 0, 1 };
+	(void)state;
+
+	for (unsigned k = 0; k < sizeof(t) / sizeof(t[0]); k++)
+		assert_int_equal(sg_gen_src_check(t[k].base, t[k].count, relay), t[k].want);
+}
+
+static void test_src_spread(void **state)
+{
+	struct sg_gen_src r;
+	uint8_t a[4];
+	uint32_t used, lo, hi;
+	(void)state;
+
+	ip4(a, 198, 18, 1, 0);
+	assert_int_equal(sg_gen_src_init(&r, a, 4), SG_GEN_SRC_OK);
+	sg_gen_src_spread(&r, &used, &lo, &hi);
+	assert_int_equal(used, 0);
+	assert_int_equal(lo, 0);
+	assert_int_equal(hi, 0);
+	for (uint32_t i = 0; i < 10; i++) /* users 0..9: 3, 3, 2, 2 */
+		sg_gen_src_note(&r, i);
+	sg_gen_src_spread(&r, &used, &lo, &hi);
+	assert_int_equal(used, 4);
+	assert_int_equal(lo, 2);
+	assert_int_equal(hi, 3);
+	sg_gen_src_fini(&r);
+	assert_int_equal(sg_gen_src_init(&r, a, 8), SG_GEN_SRC_OK);
+	sg_gen_src_note(&r, 5);
+	sg_gen_src_spread(&r, &used, &lo, &hi);
+	assert_int_equal(used, 1);
+	assert_int_equal(lo, 0);
+	assert_int_equal(hi, 1);
+	sg_gen_src_fini(&r);
+}
+
+/* A frame built for one address, patched to another, is the frame built for that one. */
+static void test_src_ip4_patch(void **state)
+{
+	struct sg_endpoint from = { .family = 4, .port = 44000 }, to = { .family = 4, .port = 51820 };
+	uint8_t f[128], want[128];
+	unsigned hl;
+	(void)state;
+
+	ip4(to.addr, 198, 18, 0, 1);
+	for (uint32_t k = 0; k < 70000; k += 997) {
+		ip4(from.addr, 198, 18, 0, 2);
+		hl = sg_pkt_udp_headers_len(&to);
+		memset(f, 0xa5, sizeof(f));
+		sg_pkt_write_udp_headers(f, &from, &to, 32);
+		ip4(from.addr, 198, (uint8_t)(18 + (k >> 16)), (uint8_t)(k >> 8), (uint8_t)k);
+		memset(want, 0xa5, sizeof(want));
+		sg_pkt_write_udp_headers(want, &from, &to, 32);
+		sg_gen_src_set_ip4_src(f + 14, from.addr);
+		assert_memory_equal(f, want, hl);
+	}
+}
+
+static void test_src_arp(void **state)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0x42 }, relay_mac[6] = { 2, 0, 0, 0, 0, 1 };
+	static const uint8_t gen_ip[4] = { 198, 18, 0, 2 }, relay_ip[4] = { 198, 18, 0, 1 };
+	struct sg_gen_src r;
+	uint8_t f[SG_PKT_ARP_REQUEST_LEN], base[4], a[4];
+	size_t n;
+	(void)state;
+
+	ip4(base, 198, 18, 1, 0);
+	assert_int_equal(sg_gen_src_init(&r, base, 300), SG_GEN_SRC_OK);
+	for (uint32_t i = 0; i < 300; i += 37) { /* any address of the range */
+		sg_gen_src_addr(&r, i, a);
+		sg_pkt_arp_request(f, relay_mac, relay_ip, a);
+		n = sg_gen_src_arp_answer(&r, gen_ip, mac, f, sizeof(f));
+		assert_int_equal(n, 42);
+		assert_memory_equal(f, relay_mac, 6);  /* to the asker */
+		assert_memory_equal(f + 6, mac, 6);
+		assert_int_equal(f[21], 2);            /* a reply */
+		assert_memory_equal(f + 22, mac, 6);   /* a is at mac */
+		assert_memory_equal(f + 28, a, 4);
+		assert_memory_equal(f + 32, relay_mac, 6);
+		assert_memory_equal(f + 38, relay_ip, 4);
+	}
+	sg_pkt_arp_request(f, relay_mac, relay_ip, gen_ip); /* --gen-ip too */
+	assert_int_equal(sg_gen_src_arp_answer(&r, gen_ip, mac, f, sizeof(f)), 42);
+	assert_memory_equal(f + 28, gen_ip, 4);
+	ip4(a, 198, 18, 2, 44); /* past the range: not ours */
+	sg_pkt_arp_request(f, relay_mac, relay_ip, a);
+	assert_int_equal(sg_gen_src_arp_answer(&r, gen_ip, mac, f, sizeof(f)), 0);
+	assert_int_equal(f[21], 1); /* untouched */
+	sg_gen_src_fini(&r);
+}
+
+/* Retries and cookie resends come from the user's address and the slot's port. */
+static void test_src_stable(void **state)
+{
+	struct sg_gen_surge s;
+	struct sg_gen_src r;
+	uint8_t msg[SG_INIT_LEN], resp[SG_RESP_LEN], pub[SG_KEY_LEN], base[4], a[4], b[4];
+	uint16_t port, port2;
+	uint32_t user, user2, user_idx;
+	(void)state;
+
+	ip4(base, 198, 18, 1, 0);
+	assert_int_equal(sg_gen_src_init(&r, base, 3), SG_GEN_SRC_OK);
+	init(&s, 8, 1, 5);
+	/* User 0 signs up; user 1 then takes the same slot (and port). */
+	assert_int_equal(sg_gen_surge_signup(&s, 0, msg, &port), SG_GEN_SURGE_SEND);
+	answer(msg, 1, 1, resp, pub);
+	assert_int_equal(sg_gen_surge_response(&s, resp, sizeof(resp), SEC / 2), SG_OK);
+	assert_int_equal(sg_gen_surge_signup(&s, SEC, msg, &port), SG_GEN_SURGE_SEND);
+	assert_int_equal(sg_gen_surge_expire(&s, 3 * SEC, 1, msg, &port), SG_GEN_SURGE_SEND);
+	user = sg_gen_surge_port_user(&s, port);
+	assert_int_equal(user, 1);
+	assert_int_equal(sg_gen_surge_user_of(&s, sg_le32(msg + SG_INIT_OFF_SENDER), &user2), 0);
+	assert_int_equal(user2, user);
+	sg_gen_src_addr(&r, user, a);
+	ip4(b, 198, 18, 1, 1);
+	assert_memory_equal(a, b, 4);
+	user_idx = sg_le32(msg + SG_INIT_OFF_SENDER);
+	/* Its next attempt: the same port, the same user, so the same address. */
+	assert_int_equal(sg_gen_surge_expire(&s, 10 * SEC, 1, msg, &port2), SG_GEN_SURGE_SEND);
+	assert_int_equal(port2, port);
+	sg_gen_src_addr(&r, sg_gen_surge_port_user(&s, port2), b);
+	assert_memory_equal(a, b, 4);
+	/* The earlier attempt's index no longer names anyone. */
+	assert_int_equal(sg_gen_surge_user_of(&s, user_idx, &user2), -1);
+	sg_gen_surge_fini(&s);
+	sg_gen_src_fini(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +477,12 @@ int main(void)
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_live_expiry),
+		cmocka_unit_test(test_src_addr),
+		cmocka_unit_test(test_src_check),
+		cmocka_unit_test(test_src_spread),
+		cmocka_unit_test(test_src_ip4_patch),
+		cmocka_unit_test(test_src_arp),
+		cmocka_unit_test(test_src_stable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
