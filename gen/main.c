@@ -196,12 +196,12 @@ static int check_src(struct sg_gen_opts *o, int have_src_base, int have_src_coun
 	case SG_GEN_SRC_OK:
 		return 0;
 	case SG_GEN_SRC_E_OUTSIDE:
-		fprintf(stderr, "surge-gen: bad value for --src-count: %u addresses from "
-				"--src-base %s leave 198.18.0.0/15\n", o->src_count, a);
+		fprintf(stderr, "surge-gen: bad value for --src-base/--src-count: %u address(es) "
+				"from %s leave 198.18.0.0/15\n", o->src_count, a);
 		return -1;
 	case SG_GEN_SRC_E_RELAY:
-		fprintf(stderr, "surge-gen: bad value for --src-count: %u addresses from "
-				"--src-base %s hold the relay's address %s (--relay-ip)\n",
+		fprintf(stderr, "surge-gen: bad value for --src-base/--src-count: %u address(es) "
+				"from %s hold the relay's address %s (--relay-ip)\n",
 			o->src_count, a, r);
 		return -1;
 	default:

@@ -42,6 +42,12 @@ bad_option --surge-size --surge 100/1h --surge-size 101
 bad_option --hs-window --hs-window 0
 bad_option --baseline --baseline -1
 bad_option --bogus --bogus 1
+bad_option --src-count --src-count 0
+bad_option --src-count --src-count 65537
+bad_option --src-count --src-base 198.19.255.0 --src-count 257
+bad_option --src-base --src-base 10.0.0.2
+bad_option --src-count --src-base 198.18.0.0 --src-count 4
+bad_option --src-base --src-base 198.18.1.300 --src-count 4
 echo "gen_surge: bad options refused with exit 2, naming the option"
 
 # --- 2. no relay ------------------------------------------------------------
