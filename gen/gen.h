@@ -89,6 +89,7 @@ struct sg_gen_opts {
 	uint8_t src_base[4];  /* --src-base; default --gen-ip */
 	unsigned src_count;   /* --src-count; default 1 */
 	int src_chat;         /* --src-chat */
+	int no_resume;        /* --no-resume: storms log in with full handshakes */
 };
 
 struct sg_gen_user {
@@ -112,6 +113,7 @@ struct sg_gen_counters {
 	uint64_t pace_skipped; /* DATA due while the generator was held up, not sent */
 	uint64_t arp_answered; /* ARP requests for one of our addresses, answered */
 	uint64_t wrong_addr;   /* an answer to one of our users sent to another of our addresses */
+	uint64_t chat_tickets; /* TICKETs to chat users (opened, counted, not kept) */
 };
 
 /* One second of the run: counts are what happened in it (deltas). */
@@ -122,6 +124,7 @@ struct sg_gen_second {
 	uint64_t lat_p99_ns;         /* data latency p99 of this second alone */
 	uint64_t su_due, su_due_cum, su_offered, su_done, su_failed;
 	uint64_t li_offered, li_done, li_failed, retries, cookies;
+	uint64_t rs_offered, rs_done, rs_failed; /* log-ins by RESUME; fell back */
 	uint64_t hs_p50_ns, hs_p99_ns; /* surge handshakes completed in this second */
 	uint64_t live, in_flight;    /* at its end */
 	uint64_t replies[SG_REPLY_CODE_MAX + 2];
@@ -202,8 +205,11 @@ int sg_gen_surge_setup(struct sg_gen *g);
 void sg_gen_surge_teardown(struct sg_gen *g);
 /* The surge's turn in a loop round: timeouts, due log-ins, due sign-ups. */
 void sg_gen_surge_round(struct sg_gen *g, uint64_t now);
-/* A handshake response or cookie reply to a surge index, that came to address dst. */
-void sg_gen_surge_rx(struct sg_gen *g, int type, const uint8_t *msg, size_t len,
+/*
+ * A handshake response, RESUME_RESP, cookie reply or TICKET (opened in
+ * place) to a surge index, that came to address dst.
+ */
+void sg_gen_surge_rx(struct sg_gen *g, int type, uint8_t *msg, size_t len,
 		     const uint8_t dst[4], uint64_t now);
 /* After the traffic phase: wait (bounded) for the handshakes in flight. */
 int sg_gen_surge_drain(struct sg_gen *g);

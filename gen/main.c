@@ -46,7 +46,7 @@ static void usage(FILE *f)
 		"                 [--baseline R] [--surge N/D [--compress K] [--surge-at S]\n"
 		"                 [--surge-size M]] [--reconnect-storm N@T[/S]]...\n"
 		"                 [--hs-window W] [--hs-timeout MS] [--hs-tries N] [--seed X]\n"
-		"                 [--src-base A] [--src-count N [--src-chat]]\n"
+		"                 [--src-base A] [--src-count N [--src-chat]] [--no-resume]\n"
 		"                 -- EAL arguments\n"
 		"  --relay-key FILE   the relay's public key (base64, surge-relay --genkey)\n"
 		"  --relay-ip A       the relay's IPv4 address (198.18.0.1)\n"
@@ -78,6 +78,8 @@ static void usage(FILE *f)
 		"  --hs-window W      surge handshakes in flight at most, 1..%u (1024)\n"
 		"  --hs-timeout MS    resend an unanswered initiation after MS, doubling (1000)\n"
 		"  --hs-tries N       attempts before a handshake counts as failed, 1..16 (4)\n"
+		"  --no-resume        storms log in with full handshakes only (else with\n"
+		"                     RESUME where the user holds a ticket)\n"
 		"  --seed X           surge identities derive from X (random): the same X\n"
 		"                     against the same relay makes returning users\n"
 		"source addresses (the relay limits handshakes per source address):\n"
@@ -241,6 +243,7 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		{ "src-base", required_argument, NULL, 'b' },
 		{ "src-count", required_argument, NULL, 'c' },
 		{ "src-chat", no_argument, NULL, 'H' },
+		{ "no-resume", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -320,6 +323,7 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 			have_src_count = 1;
 			break;
 		case 'H': o->src_chat = 1; break;
+		case 'U': o->no_resume = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			fprintf(stderr, "surge-gen: unknown option or missing value: '%s'\n",

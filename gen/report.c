@@ -33,9 +33,10 @@ void sg_gen_progress(const struct sg_gen *g, unsigned second, const struct sg_ge
 		(double)s->delivered / dt, (double)s->delivered_wire_bytes * 8 / 1e9 / dt, loss,
 		us(s->lat_p99_ns));
 	if (g->have_surge)
-		fprintf(stderr, " | signup %.0f/%.0f/s fail %llu login %.0f/s hs p99 %.1fms live %llu "
-				"infl %llu", (double)s->su_done / dt, (double)s->su_offered / dt,
-			(unsigned long long)g->surge.c.su_failed, (double)s->li_done / dt,
+		fprintf(stderr, " | signup %.0f/%.0f/s fail %llu login %.0f+%.0f/s hs p99 %.1fms "
+				"live %llu infl %llu", (double)s->su_done / dt,
+			(double)s->su_offered / dt, (unsigned long long)g->surge.c.su_failed,
+			(double)s->li_done / dt, (double)s->rs_done / dt,
 			(double)s->hs_p99_ns / 1e6, (unsigned long long)s->live,
 			(unsigned long long)s->in_flight);
 	fputs("   ", stderr);
@@ -169,12 +170,26 @@ static void surge_summary(const struct sg_gen *g)
 	       (unsigned long long)c->su_failed, (unsigned long long)g->su_unfinished,
 	       busy > 0 ? peak / busy : 0.0);
 	if (p->n_storms)
-		printf("  %-30s %llu due, %llu offered, %llu completed, %llu failed, %llu skipped"
-		       "   p50 %.1f ms   p99 %.1f ms\n", "log-ins (reconnect storms)",
+		printf("  %-30s %llu due, %llu begun, %llu skipped\n", "log-ins (reconnect storms)",
 		       (unsigned long long)sg_gen_profile_logins_total(p),
+		       (unsigned long long)c->li_started, (unsigned long long)c->li_skipped);
+	if (p->n_storms)
+		printf("  %-30s %llu offered, %llu completed, %llu failed"
+		       "   p50 %.1f ms   p99 %.1f ms\n", "log-ins by full handshake",
 		       (unsigned long long)c->li_offered, (unsigned long long)c->li_done,
-		       (unsigned long long)c->li_failed, (unsigned long long)c->li_skipped,
-		       q_us(&s->login_lat, 0.5) / 1e3, q_us(&s->login_lat, 0.99) / 1e3);
+		       (unsigned long long)c->li_failed, q_us(&s->login_lat, 0.5) / 1e3, q_us(&s->login_lat, 0.99) / 1e3);
+	if (p->n_storms)
+		printf("  %-30s %llu offered, %llu completed, %llu fell back to a full log-in, "
+		       "%llu bad answers   p50 %.1f ms   p99 %.1f ms\n", "log-ins by resumption",
+		       (unsigned long long)c->rs_offered, (unsigned long long)c->rs_done,
+		       (unsigned long long)c->rs_failed, (unsigned long long)c->rs_bad,
+		       q_us(&s->resume_lat, 0.5) / 1e3, q_us(&s->resume_lat, 0.99) / 1e3);
+	if (p->n_storms)
+		printf("  %-30s %llu kept (users 0..%u may hold one, %u B each; %s), %llu refused, "
+		       "%llu to chat users\n", "tickets", (unsigned long long)c->tickets,
+		       s->cfg.tickets ? s->cfg.tickets - 1 : 0, (unsigned)SG_GEN_SURGE_TICKET_COST,
+		       g->o.no_resume ? "--no-resume" : "resumption on",
+		       (unsigned long long)c->ticket_bad, (unsigned long long)g->c.chat_tickets);
 	printf("  %-30s p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n %llu)\n",
 	       "handshake latency (ms)", q_us(&s->lat, 0.5) / 1e3, q_us(&s->lat, 0.9) / 1e3,
 	       q_us(&s->lat, 0.99) / 1e3, q_us(&s->lat, 0.999) / 1e3, us(s->lat.max) / 1e3,
@@ -223,7 +238,10 @@ static void json_surge(const struct sg_gen *g, FILE *f)
 		   "\"logins_done\": %llu, \"logins_failed\": %llu, \"logins_skipped\": %llu, "
 		   "\"login_mismatch\": %llu, \"retries\": %llu, \"cookies\": %llu, "
 		   "\"cookie_bad\": %llu, \"late\": %llu, \"resp_bad\": %llu, "
-		   "\"live_sessions\": %llu, ",
+		   "\"live_sessions\": %llu, \"logins_started\": %llu, \"resume\": %s, "
+		   "\"ticket_table\": %u, \"resumes_offered\": %llu, \"resumes_done\": %llu, "
+		   "\"resumes_failed\": %llu, \"resumes_bad\": %llu, \"tickets\": %llu, "
+		   "\"ticket_bad\": %llu, \"chat_tickets\": %llu, ",
 		(unsigned long long)g->su_due, (unsigned long long)c->su_offered,
 		(unsigned long long)c->su_done, (unsigned long long)c->su_failed,
 		(unsigned long long)g->su_unfinished, (unsigned long long)c->signup_known,
@@ -233,10 +251,17 @@ static void json_surge(const struct sg_gen *g, FILE *f)
 		(unsigned long long)c->login_mismatch, (unsigned long long)c->retries,
 		(unsigned long long)c->cookies, (unsigned long long)c->cookie_bad,
 		(unsigned long long)c->late, (unsigned long long)c->resp_bad,
-		(unsigned long long)(g->c.hs_done + s->live));
+		(unsigned long long)(g->c.hs_done + s->live), (unsigned long long)c->li_started,
+		g->o.no_resume ? "false" : "true", s->cfg.tickets,
+		(unsigned long long)c->rs_offered, (unsigned long long)c->rs_done,
+		(unsigned long long)c->rs_failed, (unsigned long long)c->rs_bad,
+		(unsigned long long)c->tickets, (unsigned long long)c->ticket_bad,
+		(unsigned long long)g->c.chat_tickets);
 	json_hist(f, "handshake_latency_us", &s->lat);
 	fprintf(f, ", ");
 	json_hist(f, "login_latency_us", &s->login_lat);
+	fprintf(f, ", ");
+	json_hist(f, "resume_latency_us", &s->resume_lat);
 	fprintf(f, "}");
 }
 

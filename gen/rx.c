@@ -7,8 +7,10 @@
  * with mac2; to a surge slot: surge_io.c), DATA (counted; every K-th
  * opened with the recipient's key and checked: inner header peer = the
  * sender i - 1, class, body bytes; then the TSC latency from the
- * timestamp in the body), RELAY_REPLY (opened, counted by code) and
- * anything else (counted as unexpected).  A frame for one of our users
+ * timestamp in the body), RELAY_REPLY (opened, counted by code), TICKET
+ * (a surge user's: kept, surge.h; a chat user's: opened and counted),
+ * RESUME_RESP (surge users' resumptions) and anything else (counted as
+ * unexpected).  A frame for one of our users
  * must come to the address that user sends from (else: wrong_addr).  Any
  * frame at all tells traffic.c the relay is alive.  No logging per frame.
  */
@@ -116,6 +118,19 @@ static void rx_reply(struct sg_gen *g, struct sg_gen_user *u, uint8_t *msg, size
 	g->c.replies[rep.code <= SG_REPLY_CODE_MAX ? rep.code : SG_REPLY_CODE_MAX + 1]++;
 }
 
+/* A chat user's TICKET: opened and counted (chat users do not resume). */
+static void rx_chat_ticket(struct sg_gen *g, struct sg_gen_user *u, uint8_t *msg, size_t len)
+{
+	struct sg_hdr h;
+	size_t plen;
+
+	if (sg_transport_open(&u->recv_ctx, msg, len, &h, &plen) != SG_OK ||
+	    plen != SG_TICKET_MSG_PLAIN_LEN)
+		g->c.unexpected++;
+	else
+		g->c.chat_tickets++;
+}
+
 static void rx_frame(struct sg_gen *g, uint8_t *f, size_t len, uint64_t now)
 {
 	struct sg_gen_user *u;
@@ -139,12 +154,19 @@ static void rx_frame(struct sg_gen *g, uint8_t *f, size_t len, uint64_t now)
 	}
 	msg = f + pk.payload_off;
 	type = sg_proto_classify(msg, pk.payload_len);
-	if (type == SG_MSG_HANDSHAKE_RESP || type == SG_MSG_COOKIE_REPLY) {
-		uint32_t to = sg_le32(msg + (type == SG_MSG_HANDSHAKE_RESP ? SG_RESP_OFF_RECEIVER :
-								      SG_COOKIE_OFF_RECEIVER));
+	if (type == SG_MSG_TICKET && sg_gen_surge_owns(sg_le32(msg + SG_HDR_OFF_RECEIVER))) {
+		sg_gen_surge_rx(g, type, msg, pk.payload_len, pk.dst_addr, now);
+		return;
+	}
+	if (type == SG_MSG_HANDSHAKE_RESP || type == SG_MSG_COOKIE_REPLY ||
+	    type == SG_MSG_RESUME_RESP) {
+		uint32_t to = sg_le32(msg + (type == SG_MSG_COOKIE_REPLY ? SG_COOKIE_OFF_RECEIVER :
+									  SG_RESP_OFF_RECEIVER));
 
 		if (sg_gen_surge_owns(to))
 			sg_gen_surge_rx(g, type, msg, pk.payload_len, pk.dst_addr, now);
+		else if (type == SG_MSG_RESUME_RESP)
+			g->c.hs_late++; /* chat users never resume */
 		else if (type == SG_MSG_HANDSHAKE_RESP)
 			rx_handshake(g, msg, pk.payload_len, pk.dst_addr, now);
 		else if ((u = sg_gen_user_by_index(g, to)) == NULL)
@@ -168,6 +190,8 @@ static void rx_frame(struct sg_gen *g, uint8_t *f, size_t len, uint64_t now)
 			sg_gen_verify_data(g, u, msg, pk.payload_len, now);
 	} else if (type == SG_MSG_RELAY_REPLY) {
 		rx_reply(g, u, msg, pk.payload_len);
+	} else if (type == SG_MSG_TICKET) {
+		rx_chat_ticket(g, u, msg, pk.payload_len);
 	} else {
 		g->c.unexpected++;
 	}

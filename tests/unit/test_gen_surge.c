@@ -9,7 +9,11 @@
  * The source range (gen/src.h): the address of user i, the range checks,
  * the spread, the IPv4 source patch and ARP answers for every address;
  * a handshake's retries keep the user's address and port (a cookie is
- * bound to both).
+ * bound to both).  Resumption against the relay-side calls of
+ * crypto/resume.h: tickets kept from TICKET messages (only for the users
+ * the table covers), a storm's log-in sent as RESUME and completed, a
+ * forged answer ignored, a cookie reply to a RESUME, a timed-out RESUME
+ * falling back to a full handshake, a user without a ticket.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,7 +23,11 @@
 
 #include <cmocka.h>
 
+#include "crypto/aead.h"
 #include "crypto/crypto.h"
+#include "crypto/resume.h"
+#include "crypto/ticket.h"
+#include "crypto/transport.h"
 #include "gen/src.h"
 #include "gen/surge.h"
 #include "proto/pkt.h"
@@ -27,12 +35,14 @@
 #include "proto/status.h"
 
 #define SEC 1000000000ull
+#define RNOW 1552521600ull /* the relay's unix clock: 2019-03-14 */
 
 static const uint8_t src[6] = { 198, 18, 0, 2, 0xab, 0xcd };
 
 struct relay {
 	struct sg_keypair kp;
 	struct sg_cookie_checker chk;
+	struct sg_ticket_ring ring;
 };
 
 static struct relay R;
@@ -44,7 +54,7 @@ static int setup(void **state)
 		return -1;
 	sg_keypair_generate(&R.kp);
 	sg_cookie_checker_init(&R.chk, R.kp.pub);
-	return 0;
+	return sg_ticket_ring_init(&R.ring, 0, 0, RNOW) == SG_OK ? 0 : -1;
 }
 
 static void init(struct sg_gen_surge *s, uint32_t users, uint32_t window, uint64_t seed)
@@ -99,7 +109,7 @@ static void test_signup_login(void **state)
 {
 	struct sg_gen_surge s;
 	struct sg_keypair k;
-	uint8_t msg[SG_INIT_LEN], resp[SG_RESP_LEN], pub[SG_KEY_LEN];
+	uint8_t msg[SG_GEN_SURGE_MSG_MAX], resp[SG_RESP_LEN], pub[SG_KEY_LEN];
 	uint16_t port;
 	(void)state;
 
@@ -153,7 +163,7 @@ static void test_signup_login(void **state)
 static void test_window(void **state)
 {
 	struct sg_gen_surge s;
-	uint8_t msg[SG_INIT_LEN];
+	uint8_t msg[SG_GEN_SURGE_MSG_MAX];
 	uint16_t port;
 	(void)state;
 
@@ -169,7 +179,7 @@ static void test_window(void **state)
 static void test_timeouts(void **state)
 {
 	struct sg_gen_surge s;
-	uint8_t first[SG_INIT_LEN], msg[SG_INIT_LEN], resp[SG_RESP_LEN], pub[SG_KEY_LEN];
+	uint8_t first[SG_GEN_SURGE_MSG_MAX], msg[SG_GEN_SURGE_MSG_MAX], resp[SG_RESP_LEN], pub[SG_KEY_LEN];
 	uint16_t port;
 	(void)state;
 
@@ -201,7 +211,7 @@ static void test_timeouts(void **state)
 static void test_cookie(void **state)
 {
 	struct sg_gen_surge s;
-	uint8_t msg[SG_INIT_LEN], again[SG_INIT_LEN], reply[SG_COOKIE_REPLY_LEN];
+	uint8_t msg[SG_GEN_SURGE_MSG_MAX], again[SG_GEN_SURGE_MSG_MAX], reply[SG_COOKIE_REPLY_LEN];
 	uint8_t resp[SG_RESP_LEN], pub[SG_KEY_LEN];
 	uint16_t port, port2;
 	(void)state;
@@ -240,7 +250,7 @@ static void test_cookie(void **state)
 static void test_live_expiry(void **state)
 {
 	struct sg_gen_surge s;
-	uint8_t msg[SG_INIT_LEN], resp[SG_RESP_LEN], pub[SG_KEY_LEN];
+	uint8_t msg[SG_GEN_SURGE_MSG_MAX], resp[SG_RESP_LEN], pub[SG_KEY_LEN];
 	uint16_t port;
 	(void)state;
 
@@ -435,7 +445,7 @@ static void test_src_stable(void **state)
 {
 	struct sg_gen_surge s;
 	struct sg_gen_src r;
-	uint8_t msg[SG_INIT_LEN], resp[SG_RESP_LEN], pub[SG_KEY_LEN], base[4], a[4], b[4];
+	uint8_t msg[SG_GEN_SURGE_MSG_MAX], resp[SG_RESP_LEN], pub[SG_KEY_LEN], base[4], a[4], b[4];
 	uint16_t port, port2;
 	uint32_t user, user2, user_idx;
 	(void)state;
@@ -468,6 +478,216 @@ static void test_src_stable(void **state)
 	sg_gen_src_fini(&r);
 }
 
+/* The relay's side of a session: where its TICKET goes and how it is sealed. */
+struct rsess {
+	uint8_t send[SG_KEY_LEN];
+	uint8_t suite;
+	uint32_t to; /* the client's index */
+};
+
+/* A full handshake answered as the relay does, keeping the session's send key. */
+static void answer_keys(const uint8_t *init, uint64_t user_id, int signed_up,
+			uint8_t resp[SG_RESP_LEN], uint8_t client_pub[SG_KEY_LEN], struct rsess *rs)
+{
+	struct sg_handshake hs;
+	struct sg_init_payload ip;
+	struct sg_resp_payload rp;
+	uint8_t recv[SG_KEY_LEN];
+
+	memset(&hs, 0, sizeof(hs));
+	assert_int_equal(sg_hs_initiation_consume(&hs, &R.kp, init, SG_INIT_LEN, &ip, client_pub),
+			 SG_OK);
+	rp = (struct sg_resp_payload){ .user_id = user_id, .suite = sg_hs_choose_suite(&ip, 0),
+				       .flags = signed_up ? SG_RESP_F_SIGNED_UP : 0,
+				       .keepalive_s = 25 };
+	assert_int_equal(sg_hs_response_create(&hs, resp, 0x1234, &rp, NULL), SG_OK);
+	rs->to = hs.remote_index;
+	rs->suite = rp.suite;
+	assert_int_equal(sg_hs_keys(&hs, rs->send, recv), SG_OK);
+	sg_hs_wipe(&hs);
+}
+
+/* RESUME answered as the relay does (pubs: identity keys by user id - 100). */
+static void answer_resume(const uint8_t *msg, uint8_t pubs[][SG_KEY_LEN], uint64_t want_user,
+			  uint8_t out[SG_RRESP_LEN], struct rsess *rs)
+{
+	struct sg_resume r;
+	struct sg_init_payload ip;
+	struct sg_resp_payload rp;
+	uint8_t recv[SG_KEY_LEN];
+	uint64_t user;
+
+	assert_int_equal(sg_resume_consume(&r, &R.ring, msg, SG_RESUME_LEN, RNOW + 5, &ip, &user),
+			 SG_OK);
+	assert_int_equal(user, want_user);
+	rp = (struct sg_resp_payload){ .user_id = user, .suite = sg_hs_choose_suite(&ip, 0),
+				       .keepalive_s = 25 };
+	assert_int_equal(sg_resume_response_create(&r, out, 0x5678, pubs[user - 100], &rp, NULL),
+			 SG_OK);
+	rs->to = r.remote_index;
+	rs->suite = rp.suite;
+	assert_int_equal(sg_resume_keys(&r, rs->send, recv), SG_OK);
+}
+
+/* The TICKET the relay sends in session rs. */
+static size_t ticket_msg(const struct rsess *rs, uint64_t user_id, uint8_t out[SG_TICKET_MSG_LEN])
+{
+	uint8_t plain[SG_TICKET_MSG_PLAIN_LEN];
+	struct sg_aead_ctx ctx;
+	struct sg_hdr h = { .type = SG_MSG_TICKET, .receiver = rs->to };
+	size_t len;
+
+	assert_true(sg_resume_ticket_issue(&R.ring, plain, user_id, RNOW, NULL) > 0);
+	assert_int_equal(sg_aead_ctx_init(&ctx, rs->suite, rs->send), SG_OK);
+	assert_int_equal(sg_transport_seal(&ctx, &h, plain, sizeof(plain), out, SG_TICKET_MSG_LEN,
+					   &len), SG_OK);
+	sg_aead_ctx_wipe(&ctx);
+	assert_int_equal(len, SG_TICKET_MSG_LEN);
+	return len;
+}
+
+static void test_resume(void **state)
+{
+	struct sg_gen_surge_cfg cfg = { .seed = 9, .users = 3, .window = 2, .timeout_ns = SEC,
+					.tries = 3, .max_seconds = 2000, .tickets = 2 };
+	struct sg_gen_surge s;
+	uint8_t msg[SG_GEN_SURGE_MSG_MAX], out[SG_GEN_SURGE_MSG_MAX], resp[SG_RESP_LEN];
+	uint8_t rresp[SG_RRESP_LEN], tmsg[SG_TICKET_MSG_LEN], reply[SG_COOKIE_REPLY_LEN];
+	uint8_t pubs[3][SG_KEY_LEN];
+	struct rsess rs;
+	uint32_t late;
+	uint16_t port, port2;
+	(void)state;
+
+	assert_int_equal(sg_gen_surge_init(&s, &cfg, R.kp.pub), SG_OK);
+	/* Sign-ups, each followed by the relay's TICKET; user 2 is past the table. */
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_int_equal(sg_gen_surge_signup(&s, i * SEC, msg, &port), SG_GEN_SURGE_SEND);
+		assert_int_equal(msg[0], SG_MSG_HANDSHAKE_INIT);
+		answer_keys(msg, 100 + i, 1, resp, pubs[i], &rs);
+		assert_int_equal(sg_gen_surge_response(&s, resp, sizeof(resp), i * SEC + 1), SG_OK);
+		ticket_msg(&rs, 100 + i, tmsg);
+		assert_int_equal(sg_gen_surge_ticket(&s, tmsg, sizeof(tmsg), i * SEC + 2),
+				 i < 2 ? SG_OK : SG_E_STATE);
+	}
+	assert_int_equal(s.c.tickets, 2);
+	assert_int_equal(s.c.ticket_bad, 1);
+	assert_true(sg_resume_ticket_usable(&s.tk[0].t, 10));
+	assert_true(sg_resume_ticket_usable(&s.tk[1].t, 10));
+	/* A TICKET that does not open under the session's key is refused. */
+	ticket_msg(&rs, 102, tmsg);
+	tmsg[SG_TICKET_MSG_LEN - 1] ^= 1;
+	assert_int_not_equal(sg_gen_surge_ticket(&s, tmsg, sizeof(tmsg), 3 * SEC), SG_OK);
+	assert_int_equal(s.c.ticket_bad, 2);
+
+	/* User 0's log-in: a RESUME, no X25519; its ticket is used up. */
+	assert_int_equal(sg_gen_surge_login(&s, 10 * SEC, msg, &port), SG_GEN_SURGE_SEND);
+	assert_int_equal(msg[0], SG_MSG_RESUME);
+	assert_int_equal(sg_gen_surge_msg_len(msg), SG_RESUME_LEN);
+	assert_int_equal(s.c.li_started, 1);
+	assert_int_equal(s.c.rs_offered, 1);
+	assert_int_equal(s.c.li_offered, 0);
+	assert_false(sg_resume_ticket_usable(&s.tk[0].t, 10));
+	assert_int_equal(sg_cookie_validate(&R.chk, msg, SG_RESUME_LEN, src, sizeof(src), 10),
+			 SG_MAC_MAC1_OK);
+	answer_resume(msg, pubs, 100, rresp, &rs);
+	/* A forged answer does not end the attempt; the real one completes it. */
+	rresp[SG_RRESP_OFF_PAYLOAD] ^= 1;
+	assert_int_not_equal(sg_gen_surge_response(&s, rresp, sizeof(rresp), 10 * SEC + 1), SG_OK);
+	assert_int_equal(s.c.rs_bad, 1);
+	assert_int_equal(sg_gen_surge_in_flight(&s), 1);
+	rresp[SG_RRESP_OFF_PAYLOAD] ^= 1;
+	assert_int_equal(sg_gen_surge_response(&s, rresp, sizeof(rresp), 10 * SEC + 2), SG_OK);
+	assert_int_equal(s.c.rs_done, 1);
+	assert_int_equal(s.c.li_done, 0);
+	assert_int_equal(s.c.login_mismatch, 0);
+	assert_int_equal(s.resume_lat.n, 1);
+	assert_int_equal(s.login_lat.n, 0);
+	assert_int_equal(s.u[0].state, SG_GEN_SU_DONE);
+	assert_int_equal(sg_gen_surge_in_flight(&s), 0);
+	/* The resumed session's TICKET is the newest one user 0 keeps. */
+	ticket_msg(&rs, 100, tmsg);
+	assert_int_equal(sg_gen_surge_ticket(&s, tmsg, sizeof(tmsg), 10 * SEC + 3), SG_OK);
+	assert_true(sg_resume_ticket_usable(&s.tk[0].t, 11));
+
+	/* User 1's RESUME goes unanswered: it falls back to a full handshake. */
+	assert_int_equal(sg_gen_surge_login(&s, 20 * SEC, msg, &port), SG_GEN_SURGE_SEND);
+	assert_int_equal(msg[0], SG_MSG_RESUME);
+	late = sg_le32(msg + SG_RESUME_OFF_SENDER);
+	assert_int_equal(sg_gen_surge_expire(&s, 20 * SEC + SEC / 2, 2, out, &port2),
+			 SG_GEN_SURGE_NONE);
+	assert_int_equal(sg_gen_surge_expire(&s, 21 * SEC, 2, out, &port2), SG_GEN_SURGE_SEND);
+	assert_int_equal(out[0], SG_MSG_HANDSHAKE_INIT);
+	assert_int_equal(port2, port); /* the same slot, address and port */
+	assert_int_equal(s.c.rs_failed, 1);
+	assert_int_equal(s.c.li_offered, 1);
+	/* An answer to the RESUME now is late. */
+	answer_resume(msg, pubs, 101, rresp, &rs);
+	assert_int_equal(sg_le32(rresp + SG_RRESP_OFF_RECEIVER), late);
+	assert_int_equal(sg_gen_surge_response(&s, rresp, sizeof(rresp), 21 * SEC), SG_E_STATE);
+	answer_keys(out, 101, 0, resp, pubs[1], &rs);
+	assert_int_equal(sg_gen_surge_response(&s, resp, sizeof(resp), 21 * SEC + 1), SG_OK);
+	assert_int_equal(s.c.li_done, 1);
+	assert_int_equal(s.c.login_mismatch, 0);
+	assert_int_equal(s.login_lat.n, 1);
+	assert_true(s.login_lat.max >= SEC); /* from the RESUME on */
+
+	/* User 2 has no ticket: a full handshake. */
+	assert_int_equal(sg_gen_surge_login(&s, 30 * SEC, msg, &port), SG_GEN_SURGE_SEND);
+	assert_int_equal(msg[0], SG_MSG_HANDSHAKE_INIT);
+	assert_int_equal(s.c.li_offered, 2);
+	answer_keys(msg, 102, 0, resp, pubs[2], &rs);
+	assert_int_equal(sg_gen_surge_response(&s, resp, sizeof(resp), 30 * SEC + 1), SG_OK);
+
+	/* User 0 again, with its new ticket, under load: a cookie, then RESUME with mac2. */
+	assert_int_equal(sg_gen_surge_login(&s, 40 * SEC, msg, &port), SG_GEN_SURGE_SEND);
+	assert_int_equal(msg[0], SG_MSG_RESUME);
+	assert_int_equal(s.c.rs_offered, 3);
+	assert_int_equal(sg_cookie_reply_create(&R.chk, reply, msg, SG_RESUME_LEN,
+						sg_le32(msg + SG_RESUME_OFF_SENDER), src,
+						sizeof(src), 40, NULL), SG_OK);
+	assert_int_equal(sg_gen_surge_cookie(&s, reply, sizeof(reply), 40 * SEC, out, &port2),
+			 SG_GEN_SURGE_SEND);
+	assert_int_equal(port2, port);
+	assert_int_equal(out[0], SG_MSG_RESUME);
+	assert_memory_equal(out, msg, SG_RESUME_OFF_MAC2);
+	assert_int_equal(sg_cookie_validate(&R.chk, out, SG_RESUME_LEN, src, sizeof(src), 40),
+			 SG_MAC_BOTH_OK);
+	answer_resume(out, pubs, 100, rresp, &rs);
+	assert_int_equal(sg_gen_surge_response(&s, rresp, sizeof(rresp), 40 * SEC + 1), SG_OK);
+	assert_int_equal(s.c.rs_done, 2);
+	assert_int_equal(s.c.rs_failed, 1);
+	assert_int_equal(s.c.li_started, 4);
+	/* Three log-ins and a resumption earlier, all replaced sessions: none added. */
+	assert_int_equal(s.live, 3);
+	sg_gen_surge_fini(&s);
+}
+
+/* --no-resume: no table, a log-in with a ticket-less user is a full handshake. */
+static void test_no_resume(void **state)
+{
+	struct sg_gen_surge s;
+	uint8_t msg[SG_GEN_SURGE_MSG_MAX], tmsg[SG_TICKET_MSG_LEN], resp[SG_RESP_LEN];
+	uint8_t pub[SG_KEY_LEN];
+	struct rsess rs;
+	uint16_t port;
+	(void)state;
+
+	init(&s, 1, 1, 3); /* tickets = 0 */
+	assert_null(s.tk);
+	assert_int_equal(sg_gen_surge_signup(&s, 0, msg, &port), SG_GEN_SURGE_SEND);
+	answer_keys(msg, 7, 1, resp, pub, &rs);
+	assert_int_equal(sg_gen_surge_response(&s, resp, sizeof(resp), 1), SG_OK);
+	ticket_msg(&rs, 7, tmsg);
+	assert_int_equal(sg_gen_surge_ticket(&s, tmsg, sizeof(tmsg), 2), SG_E_STATE);
+	assert_int_equal(s.c.ticket_bad, 1);
+	assert_int_equal(sg_gen_surge_login(&s, SEC, msg, &port), SG_GEN_SURGE_SEND);
+	assert_int_equal(msg[0], SG_MSG_HANDSHAKE_INIT);
+	assert_int_equal(s.c.rs_offered, 0);
+	assert_int_equal(s.c.li_offered, 1);
+	sg_gen_surge_fini(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +703,8 @@ int main(void)
 		cmocka_unit_test(test_src_ip4_patch),
 		cmocka_unit_test(test_src_arp),
 		cmocka_unit_test(test_src_stable),
+		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_no_resume),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
