@@ -185,11 +185,12 @@ static void surge_summary(const struct sg_gen *g)
 		       (unsigned long long)c->rs_failed, (unsigned long long)c->rs_bad,
 		       q_us(&s->resume_lat, 0.5) / 1e3, q_us(&s->resume_lat, 0.99) / 1e3);
 	if (p->n_storms)
-		printf("  %-30s %llu kept (users 0..%u may hold one, %u B each; %s), %llu refused, "
+		printf("  %-30s %llu kept (a table of %u, %u B each; %s), %llu not kept, %llu bad, "
 		       "%llu to chat users\n", "tickets", (unsigned long long)c->tickets,
-		       s->cfg.tickets ? s->cfg.tickets - 1 : 0, (unsigned)SG_GEN_SURGE_TICKET_COST,
+		       s->cfg.tickets, (unsigned)SG_GEN_SURGE_TICKET_COST,
 		       g->o.no_resume ? "--no-resume" : "resumption on",
-		       (unsigned long long)c->ticket_bad, (unsigned long long)g->c.chat_tickets);
+		       (unsigned long long)c->ticket_ignored, (unsigned long long)c->ticket_bad,
+		       (unsigned long long)g->c.chat_tickets);
 	printf("  %-30s p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n %llu)\n",
 	       "handshake latency (ms)", q_us(&s->lat, 0.5) / 1e3, q_us(&s->lat, 0.9) / 1e3,
 	       q_us(&s->lat, 0.99) / 1e3, q_us(&s->lat, 0.999) / 1e3, us(s->lat.max) / 1e3,
@@ -241,7 +242,7 @@ static void json_surge(const struct sg_gen *g, FILE *f)
 		   "\"live_sessions\": %llu, \"logins_started\": %llu, \"resume\": %s, "
 		   "\"ticket_table\": %u, \"resumes_offered\": %llu, \"resumes_done\": %llu, "
 		   "\"resumes_failed\": %llu, \"resumes_bad\": %llu, \"tickets\": %llu, "
-		   "\"ticket_bad\": %llu, \"chat_tickets\": %llu, ",
+		   "\"ticket_ignored\": %llu, \"ticket_bad\": %llu, \"chat_tickets\": %llu, ",
 		(unsigned long long)g->su_due, (unsigned long long)c->su_offered,
 		(unsigned long long)c->su_done, (unsigned long long)c->su_failed,
 		(unsigned long long)g->su_unfinished, (unsigned long long)c->signup_known,
@@ -255,7 +256,8 @@ static void json_surge(const struct sg_gen *g, FILE *f)
 		g->o.no_resume ? "false" : "true", s->cfg.tickets,
 		(unsigned long long)c->rs_offered, (unsigned long long)c->rs_done,
 		(unsigned long long)c->rs_failed, (unsigned long long)c->rs_bad,
-		(unsigned long long)c->tickets, (unsigned long long)c->ticket_bad,
+		(unsigned long long)c->tickets, (unsigned long long)c->ticket_ignored,
+		(unsigned long long)c->ticket_bad,
 		(unsigned long long)g->c.chat_tickets);
 	json_hist(f, "handshake_latency_us", &s->lat);
 	fprintf(f, ", ");

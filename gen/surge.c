@@ -447,7 +447,7 @@ int sg_gen_surge_ticket(struct sg_gen_surge *s, uint8_t *msg, size_t len, uint64
 	k = index & (SG_GEN_SURGE_MAX_WINDOW - 1);
 	p = s->pend && sg_gen_surge_owns(index) && k < s->cfg.window ? &s->pend[k] : NULL;
 	if (!p || !p->valid || p->index != index || !(tk = ticket_of(s, p->user))) {
-		s->c.ticket_bad++;
+		s->c.ticket_ignored++;
 		return SG_E_STATE;
 	}
 	rc = sg_aead_ctx_init(&ctx, p->suite, p->key);

@@ -137,7 +137,8 @@ struct sg_gen_surge_counters {
 	uint64_t rs_failed;   /* resumptions timed out: fell back to a full log-in */
 	uint64_t rs_bad;      /* RESUME_RESP that did not verify */
 	uint64_t tickets;     /* TICKETs opened and kept */
-	uint64_t ticket_bad;  /* TICKETs for nothing we wait for, or that did not open */
+	uint64_t ticket_ignored; /* TICKETs to users the table has no place for (or stale) */
+	uint64_t ticket_bad;  /* TICKETs that did not open or decode */
 	uint64_t retries;     /* initiations sent again after a timeout */
 	uint64_t cookies;     /* cookie replies taken */
 	uint64_t cookie_bad;  /* cookie replies refused (not for our last message) */
@@ -215,8 +216,10 @@ int sg_gen_surge_cookie(struct sg_gen_surge *s, const uint8_t *msg, size_t len,
 			uint64_t now_ns, uint8_t out[SG_GEN_SURGE_MSG_MAX], uint16_t *port);
 /*
  * A TICKET (transport message, opened in place) to the index of a
- * handshake that completed: kept as the user's newest ticket.  SG_OK, or a
- * negative status (counted in c.ticket_bad).
+ * handshake that completed: kept as the user's newest ticket.  SG_OK;
+ * SG_E_STATE when nobody waits for it (counted in c.ticket_ignored: a user
+ * past the table, or a slot that has completed another handshake since);
+ * else the crypto's status (c.ticket_bad).
  */
 int sg_gen_surge_ticket(struct sg_gen_surge *s, uint8_t *msg, size_t len, uint64_t now_ns);
 
