@@ -81,7 +81,8 @@ struct burst {
 
 /*
  * Write DATA seq into m (headers from the template, source port patched:
- * users differ only there, and an IPv4 UDP checksum of 0 covers nothing)
+ * users differ only there, and an IPv4 UDP checksum of 0 covers nothing;
+ * with --src-chat the source address too, and the IPv4 header checksum)
  * and prepare its sealing; tsc is the burst's timestamp.  0, or -1 when the
  * frame cannot be sealed.
  */
@@ -112,6 +113,12 @@ static int build_data(struct sg_gen *g, const struct sg_pkt_tpl *tpl, struct rte
 	u->send_counter++;
 	sg_pkt_tpl_write(d, tpl, (uint16_t)len);
 	sg_put_be16(d + tpl->len - 8, u->udp_port);
+	if (g->o.src_chat && g->src.count > 1) { /* the template has user 0's address */
+		uint8_t a[4];
+
+		sg_gen_src_addr(&g->src, s, a);
+		sg_gen_src_set_ip4_src(d + tpl->ip_off, a);
+	}
 	m->data_len = (uint16_t)(tpl->len + len);
 	m->pkt_len = m->data_len;
 	return 0;

@@ -19,6 +19,7 @@
  *   hist.c     the latency histogram (pure C)
  *   profile.c  the sign-up / log-in schedule (pure C)
  *   surge.c    the surge population: keys, handshake window (pure C)
+ *   src.c      the source address range users send from, ARP answers (pure C)
  *
  * Queues: the relay (memif client) has W workers, W RX and W + 1 TX queues
  * (the control plane sends on queue W).  This side mirrors it: --queues
@@ -40,6 +41,7 @@
 #include "hist.h"
 #include "profile.h"
 #include "proto/messages.h"
+#include "src.h"
 #include "surge.h"
 
 struct rte_mempool;
@@ -83,6 +85,11 @@ struct sg_gen_opts {
 	struct sg_gen_profile prof; /* surge users: sign-ups and log-ins during the chat */
 	unsigned hs_window, hs_timeout_ms, hs_tries;
 	uint64_t seed;
+	/* Source addresses (src.h): surge users, and chat users with src_chat. */
+	uint8_t src_base[4];  /* --src-base; default --gen-ip */
+	unsigned src_count;   /* --src-count; default 1 */
+	int src_chat;         /* --src-chat */
+	int no_resume;        /* --no-resume: storms log in with full handshakes */
 };
 
 struct sg_gen_user {
@@ -104,6 +111,9 @@ struct sg_gen_counters {
 	uint64_t unexpected, rx_frames, arp_replies, hs_sent, hs_done, hs_failed;
 	uint64_t hs_retries, hs_late, cookies; /* the chat users' sign-ups */
 	uint64_t pace_skipped; /* DATA due while the generator was held up, not sent */
+	uint64_t arp_answered; /* ARP requests for one of our addresses, answered */
+	uint64_t wrong_addr;   /* an answer to one of our users sent to another of our addresses */
+	uint64_t chat_tickets; /* TICKETs to chat users (opened, counted, not kept) */
 };
 
 /* One second of the run: counts are what happened in it (deltas). */
@@ -114,6 +124,7 @@ struct sg_gen_second {
 	uint64_t lat_p99_ns;         /* data latency p99 of this second alone */
 	uint64_t su_due, su_due_cum, su_offered, su_done, su_failed;
 	uint64_t li_offered, li_done, li_failed, retries, cookies;
+	uint64_t rs_offered, rs_done, rs_failed; /* log-ins by RESUME; fell back */
 	uint64_t hs_p50_ns, hs_p99_ns; /* surge handshakes completed in this second */
 	uint64_t live, in_flight;    /* at its end */
 	uint64_t replies[SG_REPLY_CODE_MAX + 2];
@@ -128,6 +139,7 @@ struct sg_gen {
 	int have_relay_mac, linked;
 	uint64_t hz;
 	struct sg_gen_user *u;
+	struct sg_gen_src src;           /* the addresses users send from */
 	struct sg_gen_counters c;
 	struct sg_gen_hist lat, hs_lat;  /* nanoseconds */
 	struct sg_gen_hist lat_mark;     /* g->lat when the current second began */
@@ -160,6 +172,8 @@ void sg_gen_users_fini(struct sg_gen *g);
 int sg_gen_arp(struct sg_gen *g);
 int sg_gen_signup(struct sg_gen *g);
 unsigned sg_gen_queue_of(const struct sg_gen *g, const struct sg_gen_user *u);
+/* Chat user u's source address: --gen-ip, or its place in the range (--src-chat). */
+void sg_gen_user_addr(const struct sg_gen *g, const struct sg_gen_user *u, uint8_t out[4]);
 /* Ethernet/IPv4/UDP endpoints of user u's frames to the relay. */
 void sg_gen_endpoints(const struct sg_gen *g, const struct sg_gen_user *u,
 		      struct sg_endpoint *from, struct sg_endpoint *to);
@@ -191,7 +205,12 @@ int sg_gen_surge_setup(struct sg_gen *g);
 void sg_gen_surge_teardown(struct sg_gen *g);
 /* The surge's turn in a loop round: timeouts, due log-ins, due sign-ups. */
 void sg_gen_surge_round(struct sg_gen *g, uint64_t now);
-void sg_gen_surge_rx(struct sg_gen *g, int type, const uint8_t *msg, size_t len, uint64_t now);
+/*
+ * A handshake response, RESUME_RESP, cookie reply or TICKET (opened in
+ * place) to a surge index, that came to address dst.
+ */
+void sg_gen_surge_rx(struct sg_gen *g, int type, uint8_t *msg, size_t len,
+		     const uint8_t dst[4], uint64_t now);
 /* After the traffic phase: wait (bounded) for the handshakes in flight. */
 int sg_gen_surge_drain(struct sg_gen *g);
 uint64_t sg_gen_tsc_ns(const struct sg_gen *g, uint64_t tsc);

@@ -46,6 +46,7 @@ static void usage(FILE *f)
 		"                 [--baseline R] [--surge N/D [--compress K] [--surge-at S]\n"
 		"                 [--surge-size M]] [--reconnect-storm N@T[/S]]...\n"
 		"                 [--hs-window W] [--hs-timeout MS] [--hs-tries N] [--seed X]\n"
+		"                 [--src-base A] [--src-count N [--src-chat]] [--no-resume]\n"
 		"                 -- EAL arguments\n"
 		"  --relay-key FILE   the relay's public key (base64, surge-relay --genkey)\n"
 		"  --relay-ip A       the relay's IPv4 address (198.18.0.1)\n"
@@ -77,10 +78,18 @@ static void usage(FILE *f)
 		"  --hs-window W      surge handshakes in flight at most, 1..%u (1024)\n"
 		"  --hs-timeout MS    resend an unanswered initiation after MS, doubling (1000)\n"
 		"  --hs-tries N       attempts before a handshake counts as failed, 1..16 (4)\n"
+		"  --no-resume        storms log in with full handshakes only (else with\n"
+		"                     RESUME where the user holds a ticket)\n"
 		"  --seed X           surge identities derive from X (random): the same X\n"
-		"                     against the same relay makes returning users\n",
+		"                     against the same relay makes returning users\n"
+		"source addresses (the relay limits handshakes per source address):\n"
+		"  --src-base A       the first source address (--gen-ip)\n"
+		"  --src-count N      surge user i sends from --src-base + i mod N, 1..%u (1);\n"
+		"                     the range stays in 198.18.0.0/15 without --relay-ip\n"
+		"  --src-chat         chat user i too (else chat users send from --gen-ip)\n",
 		SG_GEN_MAX_USERS, SG_GEN_BODY_MIN, SG_BODY_MAX_IPV4, SG_GEN_MAX_SECONDS,
-		SG_GEN_MAX_Q, SG_GEN_SURGE_DEFAULT_SIZE, SG_GEN_MAX_STORMS, SG_GEN_SURGE_MAX_WINDOW);
+		SG_GEN_MAX_Q, SG_GEN_SURGE_DEFAULT_SIZE, SG_GEN_MAX_STORMS, SG_GEN_SURGE_MAX_WINDOW,
+		SG_GEN_SRC_MAX);
 }
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -174,6 +183,35 @@ static int check_profile(struct sg_gen_opts *o, int have_surge_size, int have_se
 	return 0;
 }
 
+/* The source range (src.h) against the relay's address. */
+static int check_src(struct sg_gen_opts *o, int have_src_base, int have_src_count)
+{
+	char a[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
+
+	if (!have_src_base)
+		memcpy(o->src_base, o->gen_ip, 4);
+	if (!have_src_base && !have_src_count)
+		return 0; /* --gen-ip alone, as ever: any address */
+	inet_ntop(AF_INET, o->src_base, a, sizeof(a));
+	inet_ntop(AF_INET, o->relay_ip, r, sizeof(r));
+	switch (sg_gen_src_check(o->src_base, o->src_count, o->relay_ip)) {
+	case SG_GEN_SRC_OK:
+		return 0;
+	case SG_GEN_SRC_E_OUTSIDE:
+		fprintf(stderr, "surge-gen: bad value for --src-base/--src-count: %u address(es) "
+				"from %s leave 198.18.0.0/15\n", o->src_count, a);
+		return -1;
+	case SG_GEN_SRC_E_RELAY:
+		fprintf(stderr, "surge-gen: bad value for --src-base/--src-count: %u address(es) "
+				"from %s hold the relay's address %s (--relay-ip)\n",
+			o->src_count, a, r);
+		return -1;
+	default:
+		fprintf(stderr, "surge-gen: bad value for --src-count: %u\n", o->src_count);
+		return -1;
+	}
+}
+
 static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -202,17 +240,22 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		{ "hs-timeout", required_argument, NULL, 'O' },
 		{ "hs-tries", required_argument, NULL, 'N' },
 		{ "seed", required_argument, NULL, 'X' },
+		{ "src-base", required_argument, NULL, 'b' },
+		{ "src-count", required_argument, NULL, 'c' },
+		{ "src-chat", no_argument, NULL, 'H' },
+		{ "no-resume", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, idx = -1, have_size = 0, have_seed = 0, have_surge_size = 0;
+	int c, idx = -1, have_size = 0, have_seed = 0, have_surge_size = 0, have_src_base = 0,
+	    have_src_count = 0;
 	uint64_t u64;
 
 	*o = (struct sg_gen_opts){ .udp_port = SG_UDP_PORT_DEFAULT, .users = 64, .size = 64,
 				   .duration_s = 5, .verify_every = 64, .queues = 2,
 				   .link_timeout_s = 30, .linger_s = 10,
 				   .hs_window = 1024, .hs_timeout_ms = 1000, .hs_tries = 4,
-				   .prof = { .compress = 1 },
+				   .prof = { .compress = 1 }, .src_count = 1,
 				   .relay_ip = { 198, 18, 0, 1 }, .gen_ip = { 198, 18, 0, 2 } };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
@@ -271,6 +314,16 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 			o->seed = u64;
 			have_seed = 1;
 			break;
+		case 'b':
+			bad = inet_pton(AF_INET, v, o->src_base) != 1;
+			have_src_base = 1;
+			break;
+		case 'c':
+			bad = parse_uint(v, 1, SG_GEN_SRC_MAX, &o->src_count);
+			have_src_count = 1;
+			break;
+		case 'H': o->src_chat = 1; break;
+		case 'U': o->no_resume = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			fprintf(stderr, "surge-gen: unknown option or missing value: '%s'\n",
@@ -298,6 +351,8 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		fprintf(stderr, "surge-gen: --size and --mix exclude each other\n");
 		return -1;
 	}
+	if (check_src(o, have_src_base, have_src_count) != 0)
+		return -1;
 	return check_profile(o, have_surge_size, have_seed);
 }
 
@@ -441,7 +496,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g.hz = rte_get_tsc_hz();
-	if (sg_gen_users_init(&g) != 0) {
+	if (sg_gen_src_init(&g.src, g.o.src_base, g.o.src_count) != SG_GEN_SRC_OK) {
+		fprintf(stderr, "surge-gen: out of memory for %u source addresses\n",
+			g.o.src_count);
+		g.failed = "out of memory";
+		rc = -1;
+	} else if (sg_gen_users_init(&g) != 0) {
 		fprintf(stderr, "surge-gen: out of memory for %u users\n", g.o.users);
 		g.failed = "out of memory";
 		rc = -1;
@@ -461,6 +521,7 @@ int main(int argc, char **argv)
 	sg_gen_port_linger(&g);
 	sg_gen_surge_teardown(&g);
 	sg_gen_users_fini(&g);
+	sg_gen_src_fini(&g.src);
 	sg_gen_port_stop(&g);
 	rte_eal_cleanup();
 	free(g.sec);

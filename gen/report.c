@@ -33,9 +33,10 @@ void sg_gen_progress(const struct sg_gen *g, unsigned second, const struct sg_ge
 		(double)s->delivered / dt, (double)s->delivered_wire_bytes * 8 / 1e9 / dt, loss,
 		us(s->lat_p99_ns));
 	if (g->have_surge)
-		fprintf(stderr, " | signup %.0f/%.0f/s fail %llu login %.0f/s hs p99 %.1fms live %llu "
-				"infl %llu", (double)s->su_done / dt, (double)s->su_offered / dt,
-			(unsigned long long)g->surge.c.su_failed, (double)s->li_done / dt,
+		fprintf(stderr, " | signup %.0f/%.0f/s fail %llu login %.0f+%.0f/s hs p99 %.1fms "
+				"live %llu infl %llu", (double)s->su_done / dt,
+			(double)s->su_offered / dt, (unsigned long long)g->surge.c.su_failed,
+			(double)s->li_done / dt, (double)s->rs_done / dt,
 			(double)s->hs_p99_ns / 1e6, (unsigned long long)s->live,
 			(unsigned long long)s->in_flight);
 	fputs("   ", stderr);
@@ -48,6 +49,7 @@ static double rate_of(const struct sg_gen *g, double v)
 }
 
 static void surge_summary(const struct sg_gen *g);
+static void src_summary(const struct sg_gen *g);
 
 /* The suite the relay chose for the chat users (user 0's; all offer the same). */
 static const char *suite_name(const struct sg_gen *g)
@@ -113,9 +115,29 @@ void sg_gen_summary(const struct sg_gen *g)
 		printf("  %-30s %llu retries, %llu cookie replies, %llu late answers\n",
 		       "chat sign-ups", (unsigned long long)c->hs_retries,
 		       (unsigned long long)c->cookies, (unsigned long long)c->hs_late);
+	if (c->wrong_addr || c->arp_answered)
+		printf("  %-30s %llu answers to another of our addresses, %llu ARP requests "
+		       "answered\n", "addresses", (unsigned long long)c->wrong_addr,
+		       (unsigned long long)c->arp_answered);
+	if (g->src.count > 1)
+		src_summary(g);
 	if (g->have_surge)
 		surge_summary(g);
 	fflush(stdout);
+}
+
+static void src_summary(const struct sg_gen *g)
+{
+	uint32_t used, lo, hi;
+	uint8_t a[4], z[4];
+
+	sg_gen_src_spread(&g->src, &used, &lo, &hi);
+	sg_gen_src_addr(&g->src, 0, a);
+	sg_gen_src_addr(&g->src, g->src.count - 1, z);
+	printf("  %-30s %u.%u.%u.%u .. %u.%u.%u.%u (%u, %s): %u used, "
+	       "%u .. %u initiations each\n", "source addresses", a[0], a[1], a[2], a[3], z[0], z[1], z[2],
+	       z[3], g->src.count, g->o.src_chat ? "surge and chat users" : "surge users", used,
+	       lo, hi);
 }
 
 static void surge_summary(const struct sg_gen *g)
@@ -148,12 +170,27 @@ static void surge_summary(const struct sg_gen *g)
 	       (unsigned long long)c->su_failed, (unsigned long long)g->su_unfinished,
 	       busy > 0 ? peak / busy : 0.0);
 	if (p->n_storms)
-		printf("  %-30s %llu due, %llu offered, %llu completed, %llu failed, %llu skipped"
-		       "   p50 %.1f ms   p99 %.1f ms\n", "log-ins (reconnect storms)",
+		printf("  %-30s %llu due, %llu begun, %llu skipped\n", "log-ins (reconnect storms)",
 		       (unsigned long long)sg_gen_profile_logins_total(p),
+		       (unsigned long long)c->li_started, (unsigned long long)c->li_skipped);
+	if (p->n_storms)
+		printf("  %-30s %llu offered, %llu completed, %llu failed"
+		       "   p50 %.1f ms   p99 %.1f ms\n", "log-ins by full handshake",
 		       (unsigned long long)c->li_offered, (unsigned long long)c->li_done,
-		       (unsigned long long)c->li_failed, (unsigned long long)c->li_skipped,
-		       q_us(&s->login_lat, 0.5) / 1e3, q_us(&s->login_lat, 0.99) / 1e3);
+		       (unsigned long long)c->li_failed, q_us(&s->login_lat, 0.5) / 1e3, q_us(&s->login_lat, 0.99) / 1e3);
+	if (p->n_storms)
+		printf("  %-30s %llu offered, %llu completed, %llu fell back to a full log-in, "
+		       "%llu bad answers   p50 %.1f ms   p99 %.1f ms\n", "log-ins by resumption",
+		       (unsigned long long)c->rs_offered, (unsigned long long)c->rs_done,
+		       (unsigned long long)c->rs_failed, (unsigned long long)c->rs_bad,
+		       q_us(&s->resume_lat, 0.5) / 1e3, q_us(&s->resume_lat, 0.99) / 1e3);
+	if (p->n_storms)
+		printf("  %-30s %llu kept (a table of %u, %u B each; %s), %llu not kept, %llu bad, "
+		       "%llu to chat users\n", "tickets", (unsigned long long)c->tickets,
+		       s->cfg.tickets, (unsigned)SG_GEN_SURGE_TICKET_COST,
+		       g->o.no_resume ? "--no-resume" : "resumption on",
+		       (unsigned long long)c->ticket_ignored, (unsigned long long)c->ticket_bad,
+		       (unsigned long long)g->c.chat_tickets);
 	printf("  %-30s p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (n %llu)\n",
 	       "handshake latency (ms)", q_us(&s->lat, 0.5) / 1e3, q_us(&s->lat, 0.9) / 1e3,
 	       q_us(&s->lat, 0.99) / 1e3, q_us(&s->lat, 0.999) / 1e3, us(s->lat.max) / 1e3,
@@ -202,7 +239,10 @@ static void json_surge(const struct sg_gen *g, FILE *f)
 		   "\"logins_done\": %llu, \"logins_failed\": %llu, \"logins_skipped\": %llu, "
 		   "\"login_mismatch\": %llu, \"retries\": %llu, \"cookies\": %llu, "
 		   "\"cookie_bad\": %llu, \"late\": %llu, \"resp_bad\": %llu, "
-		   "\"live_sessions\": %llu, ",
+		   "\"live_sessions\": %llu, \"logins_started\": %llu, \"resume\": %s, "
+		   "\"ticket_table\": %u, \"resumes_offered\": %llu, \"resumes_done\": %llu, "
+		   "\"resumes_failed\": %llu, \"resumes_bad\": %llu, \"tickets\": %llu, "
+		   "\"ticket_ignored\": %llu, \"ticket_bad\": %llu, \"chat_tickets\": %llu, ",
 		(unsigned long long)g->su_due, (unsigned long long)c->su_offered,
 		(unsigned long long)c->su_done, (unsigned long long)c->su_failed,
 		(unsigned long long)g->su_unfinished, (unsigned long long)c->signup_known,
@@ -212,11 +252,34 @@ static void json_surge(const struct sg_gen *g, FILE *f)
 		(unsigned long long)c->login_mismatch, (unsigned long long)c->retries,
 		(unsigned long long)c->cookies, (unsigned long long)c->cookie_bad,
 		(unsigned long long)c->late, (unsigned long long)c->resp_bad,
-		(unsigned long long)(g->c.hs_done + s->live));
+		(unsigned long long)(g->c.hs_done + s->live), (unsigned long long)c->li_started,
+		g->o.no_resume ? "false" : "true", s->cfg.tickets,
+		(unsigned long long)c->rs_offered, (unsigned long long)c->rs_done,
+		(unsigned long long)c->rs_failed, (unsigned long long)c->rs_bad,
+		(unsigned long long)c->tickets, (unsigned long long)c->ticket_ignored,
+		(unsigned long long)c->ticket_bad,
+		(unsigned long long)g->c.chat_tickets);
 	json_hist(f, "handshake_latency_us", &s->lat);
 	fprintf(f, ", ");
 	json_hist(f, "login_latency_us", &s->login_lat);
+	fprintf(f, ", ");
+	json_hist(f, "resume_latency_us", &s->resume_lat);
 	fprintf(f, "}");
+}
+
+/* The source range and how the initiations spread over it (src.h). */
+static void json_src(const struct sg_gen *g, FILE *f)
+{
+	uint32_t used, lo, hi;
+	uint8_t a[4];
+
+	sg_gen_src_spread(&g->src, &used, &lo, &hi);
+	sg_gen_src_addr(&g->src, 0, a);
+	fprintf(f, "\"src_base\": \"%u.%u.%u.%u\", \"src_count\": %u, \"src_chat\": %s, "
+		   "\"src_used\": %u, \"src_inits_min\": %u, \"src_inits_max\": %u, "
+		   "\"arp_answered\": %llu, \"wrong_addr\": %llu, ",
+		a[0], a[1], a[2], a[3], g->src.count, g->o.src_chat ? "true" : "false", used, lo,
+		hi, (unsigned long long)g->c.arp_answered, (unsigned long long)g->c.wrong_addr);
 }
 
 int sg_gen_json(const struct sg_gen *g, const char *path)
@@ -254,6 +317,7 @@ int sg_gen_json(const struct sg_gen *g, const char *path)
 		(unsigned long long)c->unexpected, (unsigned long long)c->tx_full,
 		(unsigned long long)c->pace_skipped, (unsigned long long)c->hs_retries,
 		(unsigned long long)c->cookies);
+	json_src(g, f);
 	json_surge(g, f);
 	fprintf(f, ", \"timeline\": ");
 	sg_gen_timeline_json(g, f);

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rx.c - everything that comes back from the relay, on every RX queue:
- * ARP replies (the relay's MAC), handshake responses and cookie replies
- * (to a chat user: its session, or its next initiation with mac2; to a
- * surge slot: surge_io.c), DATA (counted; every K-th opened with the
- * recipient's key and checked: inner header peer = the sender i - 1, class,
- * body bytes; then the TSC latency from the timestamp in the body),
- * RELAY_REPLY (opened, counted by code) and anything else (counted as
- * unexpected).  Any frame at all tells traffic.c the relay is alive.  No
- * logging per frame.
+ * ARP replies (the relay's MAC), ARP requests for any of our addresses
+ * (answered: --gen-ip and the source range, src.h), handshake responses
+ * and cookie replies (to a chat user: its session, or its next initiation
+ * with mac2; to a surge slot: surge_io.c), DATA (counted; every K-th
+ * opened with the recipient's key and checked: inner header peer = the
+ * sender i - 1, class, body bytes; then the TSC latency from the
+ * timestamp in the body), RELAY_REPLY (opened, counted by code), TICKET
+ * (a surge user's: kept, surge.h; a chat user's: opened and counted),
+ * RESUME_RESP (surge users' resumptions) and anything else (counted as
+ * unexpected).  A frame for one of our users
+ * must come to the address that user sends from (else: wrong_addr).  Any
+ * frame at all tells traffic.c the relay is alive.  No logging per frame.
  */
 #include <string.h>
 
@@ -45,7 +49,36 @@ static void rx_arp(struct sg_gen *g, const uint8_t *f, size_t len)
 	g->c.arp_replies++;
 }
 
-static void rx_handshake(struct sg_gen *g, uint8_t *msg, size_t len, uint64_t now)
+/* Is a one of our addresses (--gen-ip or the source range)? */
+static int ours(const struct sg_gen *g, const uint8_t a[4])
+{
+	return memcmp(a, g->o.gen_ip, 4) == 0 || sg_gen_src_pos(&g->src, a) >= 0;
+}
+
+/* An ARP request for one of our addresses: answered on queue 0. */
+static void rx_arp_request(struct sg_gen *g, uint8_t *f, size_t len)
+{
+	size_t n = sg_gen_src_arp_answer(&g->src, g->o.gen_ip, g->mac, f, len);
+
+	if (n == 0) {
+		g->c.unexpected++;
+		return;
+	}
+	if (sg_gen_send_frame(g, 0, f, n) == 0)
+		g->c.arp_answered++;
+}
+
+/* Did the frame come to the address chat user u sends from? */
+static int to_user(const struct sg_gen *g, const struct sg_gen_user *u, const uint8_t dst[4])
+{
+	uint8_t a[4];
+
+	sg_gen_user_addr(g, u, a);
+	return memcmp(a, dst, 4) == 0;
+}
+
+static void rx_handshake(struct sg_gen *g, uint8_t *msg, size_t len, const uint8_t dst[4],
+			 uint64_t now)
 {
 	struct sg_gen_user *u = sg_gen_user_by_index(g, sg_le32(msg + SG_RESP_OFF_RECEIVER));
 	struct sg_resp_payload rp;
@@ -53,6 +86,10 @@ static void rx_handshake(struct sg_gen *g, uint8_t *msg, size_t len, uint64_t no
 
 	if (!u || u->connected) {
 		g->c.hs_late++; /* an earlier attempt's answer */
+		return;
+	}
+	if (!to_user(g, u, dst)) {
+		g->c.wrong_addr++;
 		return;
 	}
 	rc = sg_hs_response_to_ctx(&u->hs, &u->id, msg, len, &rp, &u->send_ctx, &u->recv_ctx);
@@ -81,6 +118,19 @@ static void rx_reply(struct sg_gen *g, struct sg_gen_user *u, uint8_t *msg, size
 	g->c.replies[rep.code <= SG_REPLY_CODE_MAX ? rep.code : SG_REPLY_CODE_MAX + 1]++;
 }
 
+/* A chat user's TICKET: opened and counted (chat users do not resume). */
+static void rx_chat_ticket(struct sg_gen *g, struct sg_gen_user *u, uint8_t *msg, size_t len)
+{
+	struct sg_hdr h;
+	size_t plen;
+
+	if (sg_transport_open(&u->recv_ctx, msg, len, &h, &plen) != SG_OK ||
+	    plen != SG_TICKET_MSG_PLAIN_LEN)
+		g->c.unexpected++;
+	else
+		g->c.chat_tickets++;
+}
+
 static void rx_frame(struct sg_gen *g, uint8_t *f, size_t len, uint64_t now)
 {
 	struct sg_gen_user *u;
@@ -93,31 +143,46 @@ static void rx_frame(struct sg_gen *g, uint8_t *f, size_t len, uint64_t now)
 		rx_arp(g, f, len);
 		return;
 	}
+	if (rc == SG_PKT_ARP) {
+		rx_arp_request(g, f, len);
+		return;
+	}
 	if (rc != SG_PKT_UDP || pk.src.family != 4 || memcmp(pk.src.addr, g->o.relay_ip, 4) ||
-	    memcmp(pk.dst_addr, g->o.gen_ip, 4) || pk.src.port != g->o.udp_port) {
+	    !ours(g, pk.dst_addr) || pk.src.port != g->o.udp_port) {
 		g->c.unexpected++;
 		return;
 	}
 	msg = f + pk.payload_off;
 	type = sg_proto_classify(msg, pk.payload_len);
-	if (type == SG_MSG_HANDSHAKE_RESP || type == SG_MSG_COOKIE_REPLY) {
-		uint32_t to = sg_le32(msg + (type == SG_MSG_HANDSHAKE_RESP ? SG_RESP_OFF_RECEIVER :
-								      SG_COOKIE_OFF_RECEIVER));
+	if (type == SG_MSG_TICKET && sg_gen_surge_owns(sg_le32(msg + SG_HDR_OFF_RECEIVER))) {
+		sg_gen_surge_rx(g, type, msg, pk.payload_len, pk.dst_addr, now);
+		return;
+	}
+	if (type == SG_MSG_HANDSHAKE_RESP || type == SG_MSG_COOKIE_REPLY ||
+	    type == SG_MSG_RESUME_RESP) {
+		uint32_t to = sg_le32(msg + (type == SG_MSG_COOKIE_REPLY ? SG_COOKIE_OFF_RECEIVER :
+									  SG_RESP_OFF_RECEIVER));
 
 		if (sg_gen_surge_owns(to))
-			sg_gen_surge_rx(g, type, msg, pk.payload_len, now);
+			sg_gen_surge_rx(g, type, msg, pk.payload_len, pk.dst_addr, now);
+		else if (type == SG_MSG_RESUME_RESP)
+			g->c.hs_late++; /* chat users never resume */
 		else if (type == SG_MSG_HANDSHAKE_RESP)
-			rx_handshake(g, msg, pk.payload_len, now);
-		else if ((u = sg_gen_user_by_index(g, to)) != NULL)
-			sg_gen_user_cookie(g, u, msg, pk.payload_len);
-		else
+			rx_handshake(g, msg, pk.payload_len, pk.dst_addr, now);
+		else if ((u = sg_gen_user_by_index(g, to)) == NULL)
 			g->c.hs_late++;
+		else if (!to_user(g, u, pk.dst_addr))
+			g->c.wrong_addr++;
+		else
+			sg_gen_user_cookie(g, u, msg, pk.payload_len);
 		return;
 	}
 	u = type > 0 && sg_proto_is_transport((uint8_t)type) ?
 		    sg_gen_user_by_index(g, sg_le32(msg + SG_HDR_OFF_RECEIVER)) : NULL;
 	if (!u || !u->connected || pk.dst_port != u->udp_port) {
 		g->c.unexpected++;
+	} else if (!to_user(g, u, pk.dst_addr)) {
+		g->c.wrong_addr++;
 	} else if (type == SG_MSG_DATA) {
 		g->c.delivered++;
 		g->c.delivered_wire_bytes += len + SG_GEN_WIRE_EXTRA;
@@ -125,6 +190,8 @@ static void rx_frame(struct sg_gen *g, uint8_t *f, size_t len, uint64_t now)
 			sg_gen_verify_data(g, u, msg, pk.payload_len, now);
 	} else if (type == SG_MSG_RELAY_REPLY) {
 		rx_reply(g, u, msg, pk.payload_len);
+	} else if (type == SG_MSG_TICKET) {
+		rx_chat_ticket(g, u, msg, pk.payload_len);
 	} else {
 		g->c.unexpected++;
 	}

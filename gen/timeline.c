@@ -63,6 +63,9 @@ void sg_gen_timeline_close(struct sg_gen *g, uint64_t now, struct sg_gen_counter
 	s->li_offered = c->li_offered - sprev->li_offered;
 	s->li_done = c->li_done - sprev->li_done;
 	s->li_failed = c->li_failed - sprev->li_failed;
+	s->rs_offered = c->rs_offered - sprev->rs_offered;
+	s->rs_done = c->rs_done - sprev->rs_done;
+	s->rs_failed = c->rs_failed - sprev->rs_failed;
 	s->retries = c->retries - sprev->retries;
 	s->cookies = c->cookies - sprev->cookies;
 	s->hs_p50_ns = sg_gen_hist_quantile(&g->surge.lat_sec, 0.5);
@@ -103,7 +106,7 @@ int sg_gen_csv(const struct sg_gen *g, const char *path)
 		   "live_sessions,in_flight");
 	for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 		fprintf(f, ",reply_%s", sg_gen_reply_names[i]);
-	fputc('\n', f);
+	fprintf(f, ",resumes_offered,resumes_done,resumes_failed\n"); /* last: new columns */
 	for (unsigned r = 0; r < g->n_sec; r++) {
 		const struct sg_gen_second *s = &g->sec[r];
 
@@ -120,7 +123,8 @@ int sg_gen_csv(const struct sg_gen *g, const char *path)
 			(unsigned long long)s->live, (unsigned long long)s->in_flight);
 		for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 			fprintf(f, ",%llu", (unsigned long long)s->replies[i]);
-		fputc('\n', f);
+		fprintf(f, ",%llu,%llu,%llu\n", (unsigned long long)s->rs_offered,
+			(unsigned long long)s->rs_done, (unsigned long long)s->rs_failed);
 	}
 	return fclose(f) == 0 ? 0 : -1;
 }
@@ -137,7 +141,9 @@ void sg_gen_timeline_json(const struct sg_gen *g, FILE *f)
 			   "\"p99_us\": %.3f, "
 			   "\"signups_due\": %llu, \"signups_offered\": %llu, \"signups_done\": %llu, "
 			   "\"signups_failed\": %llu, \"logins_offered\": %llu, \"logins_done\": %llu, "
-			   "\"logins_failed\": %llu, \"retries\": %llu, \"cookies\": %llu, "
+			   "\"logins_failed\": %llu, \"resumes_offered\": %llu, "
+			   "\"resumes_done\": %llu, \"resumes_failed\": %llu, "
+			   "\"retries\": %llu, \"cookies\": %llu, "
 			   "\"hs_p50_us\": %.3f, \"hs_p99_us\": %.3f, \"live_sessions\": %llu, "
 			   "\"in_flight\": %llu, \"replies\": {",
 			r ? "," : "", r + 1, s->t_unix, s->dt_s, (unsigned long long)s->offered,
@@ -147,6 +153,8 @@ void sg_gen_timeline_json(const struct sg_gen *g, FILE *f)
 			(unsigned long long)s->su_offered, (unsigned long long)s->su_done,
 			(unsigned long long)s->su_failed, (unsigned long long)s->li_offered,
 			(unsigned long long)s->li_done, (unsigned long long)s->li_failed,
+			(unsigned long long)s->rs_offered, (unsigned long long)s->rs_done,
+			(unsigned long long)s->rs_failed,
 			(unsigned long long)s->retries, (unsigned long long)s->cookies,
 			us(s->hs_p50_ns), us(s->hs_p99_ns), (unsigned long long)s->live,
 			(unsigned long long)s->in_flight);

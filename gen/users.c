@@ -2,7 +2,8 @@
 /*
  * users.c - surge-gen's chat users: fresh identities, ARP for the relay's
  * MAC, and sign-up with real Noise IK handshakes (crypto/handshake.h).
- * User i uses UDP port SG_GEN_PORT_BASE + i and the sender index
+ * User i uses UDP port SG_GEN_PORT_BASE + i, source address --gen-ip (or,
+ * with --src-chat, its place in the source range, src.h) and the sender index
  * SG_GEN_IDX_BASE | attempt << 15 | i, so an answer to an earlier attempt
  * is told apart; its initiation goes out on TX queue i % T (every worker
  * sees initiations), responses come back on the control plane's queue and
@@ -104,6 +105,14 @@ int sg_gen_arp(struct sg_gen *g)
 	return 0;
 }
 
+void sg_gen_user_addr(const struct sg_gen *g, const struct sg_gen_user *u, uint8_t out[4])
+{
+	if (g->o.src_chat)
+		sg_gen_src_addr(&g->src, (uint32_t)(u - g->u), out);
+	else
+		memcpy(out, g->o.gen_ip, 4);
+}
+
 void sg_gen_endpoints(const struct sg_gen *g, const struct sg_gen_user *u,
 		      struct sg_endpoint *from, struct sg_endpoint *to)
 {
@@ -112,7 +121,7 @@ void sg_gen_endpoints(const struct sg_gen *g, const struct sg_gen_user *u,
 	memcpy(from->mac, g->mac, 6);
 	from->family = 4;
 	from->port = u->udp_port;
-	memcpy(from->addr, g->o.gen_ip, 4);
+	sg_gen_user_addr(g, u, from->addr);
 	memcpy(to->mac, g->relay_mac, 6);
 	to->family = 4;
 	to->port = g->o.udp_port;
@@ -155,8 +164,11 @@ int sg_gen_user_initiate(struct sg_gen *g, struct sg_gen_user *u)
 	u->hs_sent_tsc = now;
 	if (u->attempts == 1)
 		u->hs_first_tsc = now;
-	if (sg_gen_send_frame(g, i % g->txq, f, build_udp(g, u, msg, sizeof(msg), f)) == 0)
+	if (sg_gen_send_frame(g, i % g->txq, f, build_udp(g, u, msg, sizeof(msg), f)) == 0) {
 		g->c.hs_sent++;
+		if (g->o.src_chat)
+			sg_gen_src_note(&g->src, i);
+	}
 	return 0;
 }
 

@@ -3,7 +3,7 @@
  * classify.c - type and length check of a received UDP payload, before any
  * cryptography.  One const table, indexed by the type byte, holds each
  * type's kind and valid total lengths; a type outside it, or of kind NONE
- * (0, RESUME), is SG_E_TYPE.  Checks run in a fixed order: empty (SG_E_LENGTH),
+ * (0), is SG_E_TYPE.  Checks run in a fixed order: empty (SG_E_LENGTH),
  * type, length, reserved header bits.  Nothing is read at or past buf + len: the
  * reserved bytes are looked at only once the length is known to cover them.
  */
@@ -41,7 +41,9 @@ static const struct sg_type_rule rules[SG_MSG_TYPE_MAX + 1] = {
 				  .min = SG_ACK_MIN_LEN, .max = SG_ACK_MAX_LEN },
 	[SG_MSG_KEY_LOOKUP] = FIXED(KIND_TRANSPORT, SG_LOOKUP_LEN),
 	[SG_MSG_KEY_INFO] = FIXED(KIND_TRANSPORT, SG_KEYINFO_LEN),
-	/* SG_MSG_RESUME: KIND_NONE, reserved in v1. */
+	[SG_MSG_RESUME] = FIXED(KIND_HANDSHAKE, SG_RESUME_LEN),
+	[SG_MSG_TICKET] = FIXED(KIND_TRANSPORT, SG_TICKET_MSG_LEN),
+	[SG_MSG_RESUME_RESP] = FIXED(KIND_HANDSHAKE, SG_RRESP_LEN),
 };
 
 _Static_assert((SG_ACK_MIN_LEN - SG_TRANSPORT_OVERHEAD - SG_ACK_PLAIN_HDR_LEN) %

@@ -24,8 +24,10 @@ enum sg_msg_type {
 	SG_MSG_DELIVERY_ACK = 8,    /* client -> relay: frees mailbox entries */
 	SG_MSG_KEY_LOOKUP = 9,      /* client -> relay: user id -> identity key */
 	SG_MSG_KEY_INFO = 10,       /* relay -> client: answer to KEY_LOOKUP */
-	SG_MSG_RESUME = 11,         /* reserved for session resumption; v1 drops it */
-	SG_MSG_TYPE_MAX = 11,
+	SG_MSG_RESUME = 11,         /* client -> relay, resumption with a ticket (section 9) */
+	SG_MSG_TICKET = 12,         /* relay -> client, sealed in the session: a new ticket */
+	SG_MSG_RESUME_RESP = 13,    /* relay -> client, answer to RESUME */
+	SG_MSG_TYPE_MAX = 13,
 };
 
 /* Protocol version carried in the handshake initiation payload. */
@@ -105,6 +107,41 @@ enum sg_sizes {
 	SG_LOOKUP_LEN = SG_TRANSPORT_OVERHEAD + SG_LOOKUP_PLAIN_LEN,     /* 40 */
 	SG_KEYINFO_PLAIN_LEN = 48,
 	SG_KEYINFO_LEN = SG_TRANSPORT_OVERHEAD + SG_KEYINFO_PLAIN_LEN,   /* 80 */
+
+	/*
+	 * Resumption (section 9).  A ticket is opaque to clients: key id (4),
+	 * nonce (24), XChaCha20-Poly1305 of user id (8), issued (8), resumption
+	 * secret (32), tag (16).
+	 */
+	SG_RESUME_RANDOM_LEN = 16,
+	SG_TICKET_PLAIN_LEN = 8 + 8 + SG_KEY_LEN,                        /* 48 */
+	SG_TICKET_OFF_KEY_ID = 0,
+	SG_TICKET_OFF_NONCE = 4,
+	SG_TICKET_OFF_SEALED = 28,
+	SG_TICKET_LEN = SG_TICKET_OFF_SEALED + SG_TICKET_PLAIN_LEN + SG_TAG_LEN, /* 92 */
+
+	/* TICKET (transport): lifetime_s, reserved, resumption secret, ticket. */
+	SG_TICKET_MSG_PLAIN_LEN = 4 + 4 + SG_KEY_LEN + SG_TICKET_LEN,    /* 132 */
+	SG_TICKET_MSG_LEN = SG_TRANSPORT_OVERHEAD + SG_TICKET_MSG_PLAIN_LEN, /* 164 */
+
+	/* RESUME: fixed 180 bytes. */
+	SG_RESUME_PAYLOAD_LEN = SG_TAI64N_LEN + SG_MAX_SUITES,           /* 16 */
+	SG_RESUME_OFF_SENDER = 4,
+	SG_RESUME_OFF_RANDOM = 8,
+	SG_RESUME_OFF_TICKET = 24,
+	SG_RESUME_OFF_PAYLOAD = 116, /* 16-byte payload + 16-byte tag */
+	SG_RESUME_OFF_MAC1 = 148,
+	SG_RESUME_OFF_MAC2 = 164,
+	SG_RESUME_LEN = 180,
+
+	/* RESUME_RESP: fixed 92 bytes; its payload is the handshake response's. */
+	SG_RRESP_OFF_SENDER = 4,
+	SG_RRESP_OFF_RECEIVER = 8,
+	SG_RRESP_OFF_RANDOM = 12,
+	SG_RRESP_OFF_PAYLOAD = 28,   /* 16-byte payload + 16-byte tag */
+	SG_RRESP_OFF_MAC1 = 60,
+	SG_RRESP_OFF_MAC2 = 76,
+	SG_RRESP_LEN = 92,
 };
 
 /* Transport header flags.  Bits not named here must be zero. */
@@ -187,6 +224,8 @@ enum sg_timers {
 	SG_COOKIE_SECRET_MAX_AGE_S = 120,
 	SG_COOKIE_LATENCY_S = 5,         /* client drops cookies older than 115 s */
 	SG_TTL_MAX_S = 30 * 24 * 3600,   /* larger TTLs are clamped to this */
+	SG_TICKET_ROTATE_S = 6 * 3600,   /* the relay makes a new ticket key */
+	SG_TICKET_LIFETIME_S = 12 * 3600, /* older tickets are refused; = 2 rotations */
 };
 
 #define SG_REKEY_AFTER_MESSAGES (UINT64_C(1) << 60)

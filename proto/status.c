@@ -23,6 +23,7 @@ static const char *const names[] = {
 	[-SG_E_NOSPACE] = "nospace",
 	[-SG_E_INVAL] = "inval",
 	[-SG_E_SYSTEM] = "system",
+	[-SG_E_EXPIRED] = "expired",
 };
 
 const char *sg_status_name(int status)

@@ -30,7 +30,8 @@ enum sg_status {
 	SG_E_NOSPACE = -17,     /* output buffer too small */
 	SG_E_INVAL = -18,       /* invalid argument from the caller (not the wire) */
 	SG_E_SYSTEM = -19,      /* the operating system refused (see errno) */
-	SG_E_MIN = -19,
+	SG_E_EXPIRED = -20,     /* a resumption ticket older than its lifetime */
+	SG_E_MIN = -20,
 };
 
 /* Stable lower-case name ("ok", "length", "tag", ...); "unknown" otherwise. */

@@ -19,8 +19,17 @@
 # with a valid mac2 are dropped (relay counter handshake_ratelimited, no
 # reply), surge-gen resends them after --hs-timeout (doubling, --hs-tries
 # times) and all complete within the run: every sign-up done, none failed,
-# relay sign-ups = 216, no data loss.  Unique names; everything removed on
-# exit.
+# relay sign-ups = 216, no data loss.
+#
+# Third run, "src": the same load and limits, but surge-gen's users (surge
+# and chat, --src-chat) spread over 64 source addresses (--src-base
+# 198.18.1.0 --src-count 64): the 200 sign-ups/s are 4 x the per-source
+# rate, yet each source offers only 3 or 4 of them, inside its burst.  So
+# every sign-up goes through the cookie path (one cookie reply each) with
+# no handshake rate-limited (fewer than the one-source run's, which must
+# have had some), no retries, every address used, every answer to the
+# address its user sent from, and the chat's DATA from 16 addresses
+# delivered without loss.  Unique names; everything removed on exit.
 set -euo pipefail
 
 B=${1:?usage: gen_cookies.sh BUILD_ROOT}
@@ -102,6 +111,55 @@ print("gen_cookies rl: relay handshake_ratelimited %d, cookie_replies %d; surge 
       % (ctl["handshake_ratelimited"], ctl["cookie_replies"], s["retries"], s["signups_done"], SU,
          ctl["signups"], s["handshake_latency_us"]["p50"] / 1e3,
          s["handshake_latency_us"]["p99"] / 1e3, g["offered"], g["delivered"]))
+if bad:
+    sys.exit("FAIL: " + "; ".join(bad))
+PY
+
+start_gen src --users 16 --rate 2000 --duration 4 --verify-every 4 \
+	--surge 200/1s --surge-at 1 --hs-timeout 250 --hs-tries 8 \
+	--src-base 198.18.1.0 --src-count 64 --src-chat \
+	--json "$T/src.json" --link-timeout 20 --linger 5
+start_relay src --cookie-backlog 0 --handshake-rate 50 --handshake-burst 10
+finish_run src
+python3 - "$T/src.json" "$T/src.stats" "$T/rl.stats" <<'PY'
+import json, sys
+g = json.load(open(sys.argv[1]))
+r = json.load(open(sys.argv[2]))
+one = json.load(open(sys.argv[3]))["control"]["handshake_ratelimited"]
+s, ctl = g["surge"], r["control"]
+SU, CHAT, N = 200, 16, 64
+checks = [
+    ("ok", g["ok"] is True),
+    ("the range in the JSON", g["src_base"] == "198.18.1.0" and g["src_count"] == N
+     and g["src_chat"] is True),
+    ("every source used, 3 to 5 users each, 2 initiations per user",
+     g["src_used"] == N and 2 * 3 <= g["src_inits_min"] and g["src_inits_max"] <= 2 * 5),
+    ("answers to the right addresses", g["wrong_addr"] == 0),
+    ("chat users signed up", g["handshakes"] == CHAT and g["chat_cookies"] == CHAT),
+    ("the one-source run was rate-limited", one > 0),
+    ("relay: nothing rate-limited from 64 sources", ctl["handshake_ratelimited"] == 0 < one),
+    ("no retries", s["retries"] == 0 and g["chat_signup_retries"] == CHAT),
+    ("every sign-up through the cookie path", s["cookies"] == SU and s["cookie_bad"] == 0),
+    ("relay: cookie replies", ctl["cookie_replies"] == SU + CHAT),
+    ("all sign-ups offered and completed",
+     s["signups_due"] == s["signups_offered"] == s["signups_done"] == SU),
+    ("no sign-up failed or unfinished", s["signups_failed"] == 0 and s["signups_unfinished"] == 0),
+    ("relay: sign-ups", ctl["signups"] == CHAT + SU),
+    ("relay: no handshake refused", all(ctl[k] == 0 for k in ctl if k.startswith("handshake_"))),
+    ("relay: live sessions", r["sessions"] == CHAT + SU),
+    ("no data loss", g["loss"] == 0 and g["delivered"] == g["offered"] > 5000),
+    ("relay forwarded = delivered", r["total"]["forwarded"] == g["delivered"]),
+    ("every checked frame verified", g["verify_failed"] == 0 and g["verified"] > 1000),
+    ("no unexpected frames", g["unexpected"] == 0),
+]
+bad = [n for n, ok in checks if not ok]
+print("gen_cookies src: %d sources (%d..%d initiations each); relay handshake_ratelimited %d "
+      "(one source: %d), cookie_replies %d; surge retries %d; sign-ups %d/%d (relay signups %d); "
+      "handshake p50 %.1f ms p99 %.1f ms; data offered %d delivered %d"
+      % (g["src_used"], g["src_inits_min"], g["src_inits_max"], ctl["handshake_ratelimited"], one,
+         ctl["cookie_replies"], s["retries"], s["signups_done"], SU, ctl["signups"],
+         s["handshake_latency_us"]["p50"] / 1e3, s["handshake_latency_us"]["p99"] / 1e3,
+         g["offered"], g["delivered"]))
 if bad:
     sys.exit("FAIL: " + "; ".join(bad))
 PY

@@ -8,7 +8,9 @@
 #   2. no relay: exit 1 after --link-timeout, a partial JSON report;
 #   3. 16 chat users at 10 k frames/s for 6 s; on top, 400 surge users sign
 #      up from second 1 (--surge 400/2s: 200/s) and 150 of them log in again
-#      at second 4 (--reconnect-storm 150@4/1).  From the JSON, the CSV and
+#      at second 4 (--reconnect-storm 150@4/1), by full handshakes
+#      (--no-resume; every TICKET the relay sends is counted, none kept).
+#      From the JSON, the CSV and
 #      `surgectl --json stats`: every sign-up and log-in completed, the
 #      relay counted 416 sign-ups and 150 log-ins (handshakes - signups,
 #      sessions_replaced), no data loss, every per-second column sums to its
@@ -42,6 +44,12 @@ bad_option --surge-size --surge 100/1h --surge-size 101
 bad_option --hs-window --hs-window 0
 bad_option --baseline --baseline -1
 bad_option --bogus --bogus 1
+bad_option --src-count --src-count 0
+bad_option --src-count --src-count 65537
+bad_option --src-count --src-base 198.19.255.0 --src-count 257
+bad_option --src-base --src-base 10.0.0.2
+bad_option --src-count --src-base 198.18.0.0 --src-count 4
+bad_option --src-base --src-base 198.18.1.300 --src-count 4
 echo "gen_surge: bad options refused with exit 2, naming the option"
 
 # --- 2. no relay ------------------------------------------------------------
@@ -59,7 +67,7 @@ echo "gen_surge: no relay: exit 1 after the link timeout, partial report"
 
 # --- 3. a surge and a reconnect storm on top of chat traffic ----------------
 start_gen main --users 16 --rate 10000 --duration 6 --verify-every 4 \
-	--surge 400/2s --surge-at 1 --reconnect-storm 150@4/1 \
+	--surge 400/2s --surge-at 1 --reconnect-storm 150@4/1 --no-resume \
 	--json "$T/main.json" --csv "$T/main.csv" --link-timeout 20 --linger 10
 start_relay main
 finish_run main
@@ -79,7 +87,12 @@ checks = [
      s["signups_due"] == s["signups_offered"] == s["signups_done"] == SU),
     ("no sign-up failed or unfinished", s["signups_failed"] == 0 and s["signups_unfinished"] == 0),
     ("sign-ups answered SIGNED_UP", s["signups_known"] == 0),
-    ("all log-ins completed", s["logins_offered"] == s["logins_done"] == LI),
+    ("all log-ins completed", s["logins_started"] == s["logins_offered"] == s["logins_done"] == LI),
+    ("--no-resume: full handshakes only", s["resume"] is False and s["ticket_table"] == 0
+     and s["resumes_offered"] == s["resumes_done"] == s["resumes_failed"] == 0),
+    ("every TICKET the relay sent is accounted for",
+     ctl.get("tickets_sent", 0) == s["tickets"] + s["ticket_ignored"] + s["chat_tickets"]
+     and s["tickets"] == 0 and s["ticket_bad"] == 0),
     ("no log-in failed or skipped", s["logins_failed"] == 0 and s["logins_skipped"] == 0),
     ("log-ins kept their user ids", s["login_mismatch"] == 0),
     ("no retries, late or bad answers", s["retries"] == 0 and s["late"] == 0 and s["resp_bad"] == 0),
@@ -99,9 +112,11 @@ checks = [
      col("offered") == g["offered"] and col("delivered") == g["delivered"]),
     ("rows sum to totals: sign-ups", col("signups_due") == s["signups_due"]
      and col("signups_offered") == SU and col("signups_done") == SU),
-    ("rows sum to totals: log-ins", col("logins_offered") == LI and col("logins_done") == LI),
+    ("rows sum to totals: log-ins", col("logins_offered") == LI and col("logins_done") == LI
+     and col("resumes_offered") == col("resumes_done") == col("resumes_failed") == 0),
     ("CSV agrees with JSON", all(int(a[k]) == b[k] for a, b in zip(rows, tl)
-     for k in ("offered", "delivered", "signups_done", "logins_done", "live_sessions"))),
+     for k in ("offered", "delivered", "signups_done", "logins_done", "live_sessions",
+               "resumes_done"))),
     ("sign-ups only from second 1 on", tl[0]["signups_offered"] == 0
      and tl[1]["signups_offered"] > 100 and tl[2]["signups_offered"] > 100),
     ("log-ins only in the storm", all(x["logins_offered"] == 0 for x in tl[:4])

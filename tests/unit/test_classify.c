@@ -88,12 +88,25 @@ static const struct classify_row classify_rows[] = {
 	OK_(10, 80), BAD(10, 79, SG_E_LENGTH), BAD(10, 81, SG_E_LENGTH),
 	SET(10, 80, 1, 0x01, 10), SET(10, 80, 1, 0x03, SG_E_RESERVED),
 	SET(10, 80, 2, 0x01, SG_E_RESERVED),
-	/* unknown and reserved types, at lengths valid for other types */
+	/* RESUME: exactly 180 */
+	OK_(11, 180), BAD(11, 179, SG_E_LENGTH), BAD(11, 181, SG_E_LENGTH),
+	BAD(11, 156, SG_E_LENGTH), BAD(11, 1, SG_E_LENGTH),
+	SET(11, 180, 1, 0x01, SG_E_RESERVED), SET(11, 180, 3, 0x80, SG_E_RESERVED),
+	SET(11, 180, 4, 0xff, 11),
+	/* TICKET: exactly 164, a transport message */
+	OK_(12, 164), BAD(12, 163, SG_E_LENGTH), BAD(12, 165, SG_E_LENGTH),
+	BAD(12, 32, SG_E_LENGTH), SET(12, 164, 1, 0x01, 12),
+	SET(12, 164, 1, 0x02, SG_E_RESERVED), SET(12, 164, 2, 0x01, SG_E_RESERVED),
+	/* RESUME_RESP: exactly 92 */
+	OK_(13, 92), BAD(13, 91, SG_E_LENGTH), BAD(13, 93, SG_E_LENGTH),
+	BAD(13, 108, SG_E_LENGTH), SET(13, 92, 2, 0x01, SG_E_RESERVED),
+	SET(13, 92, 8, 0xff, 13),
+	/* unknown types, at lengths valid for other types */
 	BAD(0, 1, SG_E_TYPE), BAD(0, 32, SG_E_TYPE), BAD(0, 156, SG_E_TYPE),
-	BAD(11, 1, SG_E_TYPE), BAD(11, 32, SG_E_TYPE), BAD(11, 56, SG_E_TYPE),
-	BAD(11, 156, SG_E_TYPE), BAD(12, 32, SG_E_TYPE), BAD(12, 56, SG_E_TYPE),
+	BAD(14, 1, SG_E_TYPE), BAD(14, 32, SG_E_TYPE), BAD(14, 56, SG_E_TYPE),
+	BAD(14, 180, SG_E_TYPE), BAD(15, 164, SG_E_TYPE), BAD(15, 92, SG_E_TYPE),
 	BAD(128, 56, SG_E_TYPE), BAD(255, 1, SG_E_TYPE), BAD(255, 156, SG_E_TYPE),
-	SET(11, 32, 1, 0x02, SG_E_TYPE), /* type before reserved */
+	SET(14, 32, 1, 0x02, SG_E_TYPE), /* type before reserved */
 };
 
 static void run_classify_row(size_t i, const struct classify_row *r)
@@ -143,6 +156,9 @@ static int expect_classify(unsigned type, size_t len, enum fill fill)
 	case 8: lo = 52; hi = 1060; ack = 1; break;
 	case 9: lo = hi = 40; break;
 	case 10: lo = hi = 80; break;
+	case 11: lo = hi = 180; handshake = 1; break;
+	case 12: lo = hi = 164; break;
+	case 13: lo = hi = 92; handshake = 1; break;
 	default: return SG_E_TYPE;
 	}
 	if (len < lo || len > hi || (ack && (len - 36) % 16 != 0))
@@ -185,18 +201,18 @@ static void test_classify_exhaustive(void **state)
 		}
 	}
 	assert_int_equal(checked, 3UL * 256 * 1601);
-	/* zero fill: 3 handshake + 1417 DATA + 5 fixed transport + 64 ACK lengths;
+	/* zero fill: 5 handshake + 1417 DATA + 6 fixed transport + 64 ACK lengths;
 	 * all ones: none; key-phase flag: the transport ones only */
-	assert_int_equal(valid, (3 + 1417 + 5 + 64) + 0 + (1417 + 5 + 64));
+	assert_int_equal(valid, (5 + 1417 + 6 + 64) + 0 + (1417 + 6 + 64));
 }
 
 static void test_transport_ranges(void **state)
 {
 	static const struct {
 		size_t min, max;
-	} want[11] = {
+	} want[14] = {
 		[4] = { 56, 1472 }, [5] = { 32, 32 }, [6] = { 36, 36 }, [7] = { 56, 56 },
-		[8] = { 52, 1060 }, [9] = { 40, 40 }, [10] = { 80, 80 },
+		[8] = { 52, 1060 }, [9] = { 40, 40 }, [10] = { 80, 80 }, [12] = { 164, 164 },
 	};
 
 	(void)state;
@@ -204,7 +220,7 @@ static void test_transport_ranges(void **state)
 		size_t min = 99, max = 99, wmin = 0, wmax = 0;
 		int transport = sg_proto_is_transport((uint8_t)t);
 
-		if (t < 11) {
+		if (t < 14) {
 			wmin = want[t].min;
 			wmax = want[t].max;
 		}

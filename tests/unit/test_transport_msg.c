@@ -80,7 +80,9 @@ static void test_hdr_decode_rejects(void **state)
 		{ 16, 0, 2, SG_E_TYPE },
 		{ 16, 0, 3, SG_E_TYPE },
 		{ 16, 0, 11, SG_E_TYPE },
-		{ 16, 0, 12, SG_E_TYPE },
+		{ 16, 0, 12, SG_OK },     /* TICKET is a transport message */
+		{ 16, 0, 13, SG_E_TYPE },
+		{ 16, 0, 14, SG_E_TYPE },
 		{ 16, 0, 255, SG_E_TYPE },
 		{ 16, 0, 10, SG_OK },
 		{ 16, 1, 1, SG_OK },
