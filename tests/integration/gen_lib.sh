@@ -12,7 +12,8 @@
 #   start_relay NAME [FLAGS...]
 #                            once the generator's port is up: relay_pid,
 #                            control socket $T/NAME.ctl, log $T/NAME.relay;
-#                            FLAGS are more surge-relay flags (--cookie-backlog 0)
+#                            FLAGS are more surge-relay flags (--cookie-backlog 0);
+#                            RELAY_LCORES overrides its EAL --lcores (0@0,1@1)
 #   wait_summary NAME        until surge-gen printed its summary or exited
 #                            (bounded: 30 s)
 #   finish_run NAME          a run that must succeed: its summary printed,
@@ -53,7 +54,7 @@ start_relay() {
 	for _ in $(seq 100); do grep -q "port up" "$T/$name.err" 2>/dev/null && break; sleep 0.1; done
 	"$B/dataplane/surge-relay" --address4 198.18.0.1 --key-file "$T/relay.key" \
 		--control-socket "$T/$name.ctl" "$@" -- --no-huge -m 512 --no-pci \
-		--file-prefix "${PFX}r.$name" --lcores 0@0,1@1 \
+		--file-prefix "${PFX}r.$name" --lcores "${RELAY_LCORES:-0@0,1@1}" \
 		--vdev "net_memif0,role=client,socket=$T/$name.memif" > "$T/$name.relay" 2>&1 &
 	relay_pid=$!
 }
