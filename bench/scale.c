@@ -521,7 +521,7 @@ static void run_size(const struct opts *o, uint64_t n, struct result *res)
 	bytes_line("by_user (4 x (max_users + 1))", 4.0 * ((double)t.max_user + 1), n);
 	bytes_line("gen (4 x slots)", 4.0 * t.n_slots, n);
 	bytes_line("free_slots ring (4 x slots)", 4.0 * t.n_slots, n);
-	bytes_line("retired ring (16 x slots)", 16.0 * t.n_slots, n);
+	bytes_line("retired ring (12 x slots)", 12.0 * t.n_slots, n);
 	bytes_line("timing wheel (malloc)", (double)sg_wheel_bytes(t.n_slots, WHEEL_BUCKETS), n);
 
 	/* The lookup sets are made after the snapshot: not the relay's memory. */

@@ -21,10 +21,17 @@
 #include "crypto/crypto.h"
 #include "session.h"
 
+/* 12 bytes: the retired ring has one entry per slot. */
 struct sg_retired {
 	uint32_t slot;
 	uint64_t token;
-};
+} __attribute__((packed));
+
+/* The free and retired rings have n_slots entries (not a power of two). */
+static inline uint32_t ring_at(const struct sg_session_table *t, uint64_t i)
+{
+	return (uint32_t)(i % t->n_slots);
+}
 
 static uint32_t gen_mask(const struct sg_session_table *t)
 {
@@ -45,9 +52,10 @@ int sg_session_table_init(struct sg_session_table *t, uint32_t max_sessions,
 	}
 	while (n < max_sessions + 1)
 		n <<= 1;
-	t->n_slots = n;
 	t->slot_mask = n - 1;
 	t->slot_bits = (uint8_t)__builtin_ctz(n);
+	n = max_sessions + 1; /* what is allocated: no power-of-two rounding */
+	t->n_slots = n;
 	t->next_key_id = 1;
 
 	t->slots = rte_zmalloc(name, sizeof(*t->slots) * n, RTE_CACHE_LINE_SIZE);
@@ -107,7 +115,7 @@ struct sg_session *sg_session_alloc(struct sg_session_table *t, uint32_t *index)
 	if (t->free_count == 0)
 		return NULL;
 	slot = t->free_slots[t->free_head];
-	t->free_head = (t->free_head + 1) & t->slot_mask;
+	t->free_head = ring_at(t, (uint64_t)t->free_head + 1);
 	t->free_count--;
 	s = &t->slots[slot];
 	memset(s, 0, sizeof(*s));
@@ -133,7 +141,7 @@ void sg_session_cancel(struct sg_session_table *t, struct sg_session *s, uint32_
 	uint32_t slot = index & t->slot_mask;
 
 	sg_wipe(s, sizeof(*s));
-	t->free_slots[(t->free_head + t->free_count) & t->slot_mask] = slot;
+	t->free_slots[ring_at(t, (uint64_t)t->free_head + t->free_count)] = slot;
 	t->free_count++;
 }
 
@@ -147,7 +155,7 @@ void sg_session_retire(struct sg_session_table *t, struct sg_session *s)
 	if (sg_session_of_user(t, s->user_id) == index)
 		__atomic_store_n(&t->by_user[s->user_id], 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->index, 0, __ATOMIC_RELEASE);
-	r = &t->retired[(t->retired_head + t->retired_count) & t->slot_mask];
+	r = &t->retired[ring_at(t, (uint64_t)t->retired_head + t->retired_count)];
 	r->slot = index & t->slot_mask;
 	r->token = rte_rcu_qsbr_start(t->qsbr);
 	t->retired_count++;
@@ -166,9 +174,9 @@ unsigned sg_session_reclaim(struct sg_session_table *t)
 			break;
 		sg_wipe(&t->slots[slot], sizeof(t->slots[slot]));
 		t->gen[slot] = (t->gen[slot] + 1) & gen_mask(t);
-		t->free_slots[(t->free_head + t->free_count) & t->slot_mask] = slot;
+		t->free_slots[ring_at(t, (uint64_t)t->free_head + t->free_count)] = slot;
 		t->free_count++;
-		t->retired_head = (t->retired_head + 1) & t->slot_mask;
+		t->retired_head = ring_at(t, (uint64_t)t->retired_head + 1);
 		t->retired_count--;
 		freed++;
 	}

@@ -63,8 +63,8 @@ struct sg_session {
 
 struct sg_session_table {
 	struct sg_session *slots;
-	uint32_t n_slots;      /* power of two, slot 0 unused */
-	uint32_t slot_mask;
+	uint32_t n_slots;      /* slots allocated: max_sessions + 1 (slot 0 unused) */
+	uint32_t slot_mask;    /* the index's slot field: next power of two >= n_slots, - 1 */
 	uint8_t slot_bits;
 	uint32_t *by_user;          /* user id -> current index (0: none) */
 	uint64_t max_user;          /* largest user id the map holds */
@@ -97,12 +97,19 @@ enum sg_session_miss { SG_SESSION_UNKNOWN = 1, SG_SESSION_STALE = 2 };
 static inline struct sg_session *sg_session_get(const struct sg_session_table *t, uint32_t index,
 						int *miss)
 {
-	struct sg_session *s = &t->slots[index & t->slot_mask];
-	uint32_t cur = __atomic_load_n(&s->index, __ATOMIC_ACQUIRE);
+	uint32_t slot = index & t->slot_mask;
+	struct sg_session *s;
+	uint32_t cur;
 
+	if (unlikely(slot >= t->n_slots)) { /* the slot field reaches past the table */
+		*miss = SG_SESSION_UNKNOWN;
+		return NULL;
+	}
+	s = &t->slots[slot];
+	cur = __atomic_load_n(&s->index, __ATOMIC_ACQUIRE);
 	if (cur == index && index != 0)
 		return s;
-	*miss = cur == 0 || (index & t->slot_mask) == 0 ? SG_SESSION_UNKNOWN : SG_SESSION_STALE;
+	*miss = cur == 0 || slot == 0 ? SG_SESSION_UNKNOWN : SG_SESSION_STALE;
 	return NULL;
 }
 
@@ -115,8 +122,10 @@ static inline uint32_t sg_session_of_user(const struct sg_session_table *t, uint
 }
 
 /*
- * Control plane.  max_sessions is rounded up to a power of two (+1 for slot
- * 0); max_users bounds the user ids the map holds (the registry's bound).
+ * Control plane.  max_sessions slots are allocated (+1: slot 0); the index's
+ * slot field is the next power of two wide, and an index whose slot field
+ * points past the table is unknown.  max_users bounds the user ids the map
+ * holds (the registry's bound).
  */
 int sg_session_table_init(struct sg_session_table *t, uint32_t max_sessions,
 			  uint32_t max_users, unsigned n_readers, const char *name, char *err,
