@@ -33,75 +33,17 @@
 
 #include "crypto/crypto.h"
 #include "crypto/handshake.h"
+#include "hs_common.h"
 #include "plane.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
 #include "registry.h"
-
-/* Cookie input: the source address as on the wire, then the port, big-endian. */
-static size_t cookie_source(const struct sg_endpoint *src, uint8_t out[18])
-{
-	size_t n = src->family == 4 ? 4 : 16;
-
-	memcpy(out, src->addr, n);
-	out[n] = (uint8_t)(src->port >> 8);
-	out[n + 1] = (uint8_t)src->port;
-	return n + 2;
-}
-
-/* The rate limiter's clock. */
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void refuse(struct sg_plane *p, struct rte_mbuf *m, struct sg_handshake *hs, unsigned c)
 {
 	p->counters[c]++;
 	sg_hs_wipe(hs);
 	rte_pktmbuf_free(m);
-}
-
-/*
- * Send payload on m back the way the initiation in m came: to its source
- * (through the gateway when one is set) from the address it was sent to, on
- * the port it arrived on.  Consumes m.  0, or -1 when dropped (counted).
- */
-static int send_back(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *payload,
-		     uint16_t plen)
-{
-	const struct sg_toctl *t = rte_mbuf_to_priv(m);
-	struct sg_endpoint to = t->pkt.src;
-	uint8_t local[SG_IP_ADDR_LEN];
-
-	if (p->cfg->has_gateway_mac)
-		memcpy(to.mac, p->cfg->gateway_mac, 6);
-	memcpy(local, t->pkt.dst_addr, sizeof(local));
-	return sg_plane_tx_udp(p, m, t->port, local, &to, payload, plen);
-}
-
-/*
- * Under load, without a valid mac2: answer with a cookie reply on m, back
- * the way the initiation came, instead of any DH.  Consumes m.
- */
-static void cookie_reply(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *msg,
-			 const uint8_t *src, size_t srclen, uint64_t now)
-{
-	const struct sg_toctl *t = rte_mbuf_to_priv(m);
-	uint8_t out[SG_COOKIE_REPLY_LEN];
-
-	if (sg_cookie_reply_create(p->cookie, out, msg, t->pkt.payload_len,
-				   sg_le32(msg + SG_INIT_OFF_SENDER), src, srclen, now,
-				   NULL) != SG_OK) {
-		p->counters[SG_PC_HS_MAC1]++; /* too short to hold MACs: cannot happen here */
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (send_back(p, m, out, sizeof(out)) == 0)
-		p->counters[SG_PC_COOKIE_REPLIES]++;
 }
 
 void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
@@ -116,7 +58,7 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	struct sg_user *u;
 	uint8_t client_pub[SG_KEY_LEN], src[18], resp[SG_RESP_LEN];
 	uint32_t index, prev;
-	size_t srclen = cookie_source(&t->pkt.src, src);
+	size_t srclen = sg_hs_cookie_source(&t->pkt.src, src);
 	int created = 0, rc;
 	uint8_t suite;
 
@@ -127,11 +69,11 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 		return;
 	}
 	if (p->under_load && rc != SG_MAC_BOTH_OK) {
-		cookie_reply(p, m, msg, src, srclen, now);
+		sg_hs_cookie_reply(p, m, msg, src, srclen, now);
 		return;
 	}
 	if (p->under_load && !sg_ratelimit_allow(&p->ratelimit, t->pkt.src.family,
-						 t->pkt.src.addr, monotonic_ns())) {
+						 t->pkt.src.addr, sg_hs_monotonic_ns())) {
 		refuse(p, m, &hs, SG_PC_HS_RATELIMITED);
 		return;
 	}
@@ -201,6 +143,6 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	if (created)
 		p->counters[SG_PC_SIGNUPS]++;
 	sg_hs_wipe(&hs);
-	if (send_back(p, m, resp, sizeof(resp)) == 0)
+	if (sg_hs_send_back(p, m, resp, sizeof(resp)) == 0)
 		p->counters[SG_PC_HANDSHAKES]++;
 }
