@@ -145,4 +145,5 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	sg_hs_wipe(&hs);
 	if (sg_hs_send_back(p, m, resp, sizeof(resp)) == 0)
 		p->counters[SG_PC_HANDSHAKES]++;
+	sg_plane_ticket_send(p, s); /* for a resumption next time (resume_ctl.c) */
 }

@@ -29,6 +29,7 @@ struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
 struct sg_registry;
+struct sg_ticket_ring;
 
 enum sg_toctl_kind {
 	SG_TOCTL_HANDSHAKE = 1,  /* HANDSHAKE_INIT, raw */
@@ -72,6 +73,14 @@ enum sg_plane_counter {
 	SG_PC_TX_FAILED,       /* control TX queue full, mbuf dropped */
 	SG_PC_NO_MBUF,
 	SG_PC_SLEEPS,          /* times the control lcore slept in poll(2), idle */
+	/* Resumption (resume_ctl.c); mac1, cookie, rate, suite, full: as handshakes. */
+	SG_PC_RESUMPTIONS,     /* RESUME_RESP sent */
+	SG_PC_RESUME_BAD_TICKET, /* dropped: ticket does not open under either key */
+	SG_PC_RESUME_EXPIRED,  /* dropped: ticket older than its lifetime */
+	SG_PC_RESUME_NOISE,    /* dropped: payload does not open (not the secret) or malformed */
+	SG_PC_RESUME_TIMESTAMP, /* dropped: replayed (timestamp not newer) */
+	SG_PC_RESUME_NO_USER,  /* dropped: the ticket's user is not registered */
+	SG_PC_TICKETS,         /* TICKET sent */
 	SG_PC_MAX,
 };
 
@@ -108,6 +117,7 @@ struct sg_plane {
 	struct sg_cookie_checker *cookie;     /* in secure memory */
 	struct sg_wake wake;                  /* workers kick it when they hand frames over */
 	struct sg_ratelimit ratelimit;        /* per-source handshake buckets (under load) */
+	struct sg_ticket_ring *tickets;       /* resumption ticket keys, in secure memory */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */
@@ -141,6 +151,12 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json);
 
 /* Handshake initiation in m (a SG_TOCTL_HANDSHAKE); consumes m. */
 void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m);
+
+/* RESUME in m (a SG_TOCTL_HANDSHAKE whose type is RESUME); consumes m (resume_ctl.c). */
+void sg_plane_resume(struct sg_plane *p, struct rte_mbuf *m);
+
+/* A fresh TICKET to session s, sealed in it.  0, or -1 when not sent. */
+int sg_plane_ticket_send(struct sg_plane *p, struct sg_session *s);
 
 /*
  * Send a sealed transport message to session s: plain (plen bytes) behind a
