@@ -146,6 +146,7 @@ struct sg_client {
 	uint64_t last_sent_ms;
 	uint64_t last_recv_ms;
 	uint64_t rekey_at_ms;
+	uint64_t dh_at_ms;            /* last full (Noise) handshake; 0: none yet */
 	uint64_t hs_retry_at_ms;
 	unsigned hs_attempts;         /* background initiations since the last success */
 	unsigned retry_ms;

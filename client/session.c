@@ -21,10 +21,12 @@
  *                a connect, reconnect or silence probe sends RESUME instead
  *                of an initiation; a cookie reply repeats it with mac2; if it
  *                is unanswered at its retry time the ticket is dropped and a
- *                full handshake follows.  The scheduled rekey is always a
+ *                full handshake follows.  The scheduled rekey, and any
+ *                handshake SG_REKEY_AFTER_S after the last full one, is a
  *                full handshake: it is what restores forward secrecy
- *                (docs/PROTOCOL.md section 9).  A used ticket's secret is
- *                wiped when its resumption completes.
+ *                (docs/PROTOCOL.md section 9.6); a resumption does not move
+ *                the rekey past that hour.  A used ticket's secret is wiped
+ *                when its resumption completes.
  *
  * Receive order (docs/PROTOCOL.md 6.1, 7): receiver index -> key expiry ->
  * replay check -> key of the header's phase -> AEAD open -> replay update ->
@@ -123,7 +125,9 @@ int sg_client_hs_send(struct sg_client *c)
 	struct sg_init_payload p;
 	uint64_t now = sg_client_now_ms(c);
 	uint32_t idx = new_index(c);
-	int rekey = c->state == SG_CLIENT_CONNECTED && now >= c->rekey_at_ms;
+	/* The scheduled rekey, or an hour since the last DH: a full handshake (9.6). */
+	int rekey = (c->state == SG_CLIENT_CONNECTED && now >= c->rekey_at_ms) ||
+		    c->dh_at_ms == 0 || now >= c->dh_at_ms + (uint64_t)SG_REKEY_AFTER_S * 1000;
 	int rc = SG_E_STATE;
 
 	if (c->rs_active) { /* the last RESUME went unanswered: the ticket may be dead */
@@ -249,6 +253,9 @@ void sg_client_hs_input(struct sg_client *c, int type, uint8_t *msg, size_t len)
 			return;
 		}
 		install(c, &rp, send_key, recv_key, local, remote);
+		/* No new DH: the rekey stays due an hour after the last one. */
+		if (c->rekey_at_ms > c->dh_at_ms + (uint64_t)SG_REKEY_AFTER_S * 1000)
+			c->rekey_at_ms = c->dh_at_ms + (uint64_t)SG_REKEY_AFTER_S * 1000;
 		c->n.resumptions++;
 		sg_resume_ticket_wipe(&c->ticket); /* used: the relay sends a new one */
 		c->rs_active = 0;
@@ -261,6 +268,7 @@ void sg_client_hs_input(struct sg_client *c, int type, uint8_t *msg, size_t len)
 			return;
 		}
 		install(c, &rp, send_key, recv_key, c->hs.local_index, c->hs.remote_index);
+		c->dh_at_ms = now;
 	}
 	sg_wipe(send_key, sizeof(send_key));
 	sg_wipe(recv_key, sizeof(recv_key));

@@ -576,6 +576,17 @@ static void test_resume_reconnect(void **state)
 	assert_int_equal(st.resumptions, 2);
 	assert_int_equal(st.resume_refused, 0);
 	assert_int_equal(st.tickets_sent, 3);
+
+	/* An hour after the last full handshake the next one is full again, ticket or not. */
+	sg_client_close(c);
+	atomic_store(&clock_offset_ms, (uint64_t)SG_REKEY_AFTER_S * 1000);
+	assert_int_equal(sg_client_connect(c, 3000), SG_OK);
+	echo(c, "fresh DH");
+	sg_client_get_counters(c, &n);
+	assert_int_equal(n.initiations_sent, 2);
+	assert_int_equal(n.resumes_sent, 2);
+	assert_int_equal(n.tickets, 4);
+	atomic_store(&clock_offset_ms, 0);
 	finish(r, c);
 }
 
