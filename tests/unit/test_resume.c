@@ -146,8 +146,12 @@ static void test_round_trip(void **state)
 	assert_memory_equal(cr, rs_, SG_KEY_LEN); /* relay -> client */
 	assert_memory_not_equal(cs, cr, SG_KEY_LEN);
 	assert_memory_not_equal(cs, f.held.secret, SG_KEY_LEN);
-	/* Keys taken once: the state is wiped. */
+	/* Keys taken once: the secrets are wiped, the indexes stay for the session. */
 	assert_int_equal(c.step, SG_RESUME_STEP_DEAD);
+	assert_int_equal(c.local_index, 0x11223344);
+	assert_int_equal(c.remote_index, 0x0a0b0c0d);
+	assert_int_equal(r.local_index, 0x0a0b0c0d);
+	assert_int_equal(r.remote_index, 0x11223344);
 	assert_int_equal(sg_resume_keys(&c, cs, cr), SG_E_STATE);
 	for (unsigned i = 0; i < SG_KEY_LEN; i++)
 		assert_int_equal(c.secret[i] | r.secret[i], 0);
