@@ -82,6 +82,9 @@ static void print_table(const struct opts *o, const char *cpu, int have_aes, int
 	snprintf(a, sizeof(a), "%s/s", sg_bench_thousands(b, sizeof(b), hs->initiator_hps));
 	printf("Handshake (Noise IK initiator)   %10s   (prepared responses, fixed-ephemeral"
 	       " hook)\n", a);
+	snprintf(a, sizeof(a), "%s/s", sg_bench_thousands(b, sizeof(b), hs->resume_hps));
+	printf("Resumption (responder, + TICKET) %10s   %.1fx the IK responder (target >= 10)\n",
+	       a, hs->resume_hps / hs->responder_hps);
 }
 
 static void print_json(const struct opts *o, const char *cpu, int have_aes,
@@ -103,9 +106,11 @@ static void print_json(const struct opts *o, const char *cpu, int have_aes,
 	if (hs)
 		printf("{\"responder_hps\": %.0f, \"x25519_bound_hps\": %.0f, \"ratio\": %.4f,"
 		       " \"initiator_hps\": %.0f, \"initiator_method\":"
-		       " \"prepared responses, fixed-ephemeral hook\", \"spread\": %.3f}",
+		       " \"prepared responses, fixed-ephemeral hook\", \"resume_responder_hps\":"
+		       " %.0f, \"resume_ratio\": %.2f, \"spread\": %.3f}",
 		       hs->responder_hps, hs->x25519_hps, hs->responder_hps / hs->x25519_hps,
-		       hs->initiator_hps, hs->spread);
+		       hs->initiator_hps, hs->resume_hps, hs->resume_hps / hs->responder_hps,
+		       hs->spread);
 	else
 		printf("null");
 	printf("}\n");

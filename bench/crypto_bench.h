@@ -20,6 +20,7 @@ struct sg_bench_aead_result {
 
 struct sg_bench_hs_result {
 	double responder_hps, x25519_hps, initiator_hps;
+	double resume_hps; /* resumption responder (no X25519), PROTOCOL.md section 9 */
 	double spread;
 };
 

@@ -311,6 +311,21 @@ static int block_on(struct chat *ch, const char *args, enum block what)
 	return 0;
 }
 
+/* Close and connect again: with a ticket from the relay this is a resumption. */
+static int reconnect(struct chat *ch)
+{
+	struct sg_client_counters before, after;
+
+	sg_client_get_counters(ch->c, &before);
+	sg_client_close(ch->c);
+	if (sg_client_connect(ch->c, ch->timeout_ms) != SG_OK)
+		return cmd_error(ch, "reconnect: %s", sg_client_errmsg(ch->c));
+	sg_client_get_counters(ch->c, &after);
+	out("reconnected user %" PRIu64 " resumed=%d suite=%s\n", sg_client_user_id(ch->c),
+	    after.resumptions > before.resumptions, sg_client_suite_name(sg_client_suite(ch->c)));
+	return 0;
+}
+
 static int command(struct chat *ch, char *line)
 {
 	uint64_t v;
@@ -321,6 +336,8 @@ static int command(struct chat *ch, char *line)
 		ch->quit = 1;
 		return 0;
 	}
+	if (strcmp(line, "/reconnect") == 0)
+		return reconnect(ch);
 	if (strncmp(line, "/secret ", 8) == 0)
 		return send_text(ch, line + 8, SG_CLASS_SECRET);
 	if (strncmp(line, "/lookup ", 8) == 0) {
@@ -486,7 +503,7 @@ static void usage(FILE *f)
 		"                  --key IDENTITY_FILE [--genkey] [--batch] [--timeout MS]\n"
 		"                  [--ttl S] [--known FILE]\n"
 		"       surge-chat --genkey --key IDENTITY_FILE\n"
-		"input lines: USERID TEXT | /secret USERID TEXT | /lookup USERID | /quit\n"
+		"input lines: USERID TEXT | /secret USERID TEXT | /lookup USERID | /reconnect | /quit\n"
 		"             wait N [MS] | wait-replies N [MS] | sleep MS   (see docs/CLIENT.md)\n");
 }
 

@@ -311,6 +311,9 @@ static void dispatch(struct sg_client *c, uint8_t type, const uint8_t *plain, si
 	case SG_MSG_KEY_INFO:
 		sg_client_key_info(c, plain);
 		break;
+	case SG_MSG_TICKET:
+		sg_client_ticket_input(c, plain, plen);
+		break;
 	default: /* DELIVERY_ACK, KEY_LOOKUP: client -> relay only */
 		c->n.drop_type++;
 		break;
@@ -328,6 +331,7 @@ static void input(struct sg_client *c, uint8_t *buf, size_t len)
 	case SG_E_LENGTH: c->n.drop_length++; return;
 	case SG_E_RESERVED: c->n.drop_reserved++; return;
 	case SG_MSG_HANDSHAKE_RESP:
+	case SG_MSG_RESUME_RESP:
 	case SG_MSG_COOKIE_REPLY:
 		sg_client_hs_input(c, type, buf, len);
 		return;

@@ -22,6 +22,7 @@
 #include "crypto/e2e.h"
 #include "crypto/handshake.h"
 #include "crypto/replay.h"
+#include "crypto/resume.h"
 #include "crypto/session_keys.h"
 #include "proto/transport_msg.h"
 #include "surge.h"
@@ -126,11 +127,14 @@ struct sg_client {
 	struct sg_client_sess cur;    /* the session we send on */
 	struct sg_client_sess prev;   /* after a rekey: receives late frames until it expires */
 	struct sg_handshake hs;
+	struct sg_resume rs;          /* the outstanding RESUME, when rs_active */
+	struct sg_resume_ticket ticket; /* newest TICKET from the relay (survives closes) */
 	struct sg_cookie_maker maker;
 	struct sg_keypair id;
 	uint8_t relay_pub[SG_KEY_LEN];
 	uint8_t last_ts[SG_TAI64N_LEN]; /* newest initiation timestamp sent */
-	uint8_t hs_active;            /* an initiation is outstanding */
+	uint8_t hs_active;            /* an initiation or a RESUME is outstanding */
+	uint8_t rs_active;            /* ... and it is a RESUME */
 	uint8_t state;                /* enum sg_client_state */
 	uint8_t suite;
 	uint8_t signed_up;
@@ -142,6 +146,7 @@ struct sg_client {
 	uint64_t last_sent_ms;
 	uint64_t last_recv_ms;
 	uint64_t rekey_at_ms;
+	uint64_t dh_at_ms;            /* last full (Noise) handshake; 0: none yet */
 	uint64_t hs_retry_at_ms;
 	unsigned hs_attempts;         /* background initiations since the last success */
 	unsigned retry_ms;
@@ -161,10 +166,18 @@ uint64_t sg_client_now_ms(const struct sg_client *c);
 int sg_client_fail(struct sg_client *c, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Build and send a fresh initiation (new ephemeral, newer timestamp, new index). */
+/*
+ * Build and send a fresh handshake (newer timestamp, new index): a RESUME
+ * when a usable ticket is held and this is not the scheduled rekey (which
+ * is a full handshake, for forward secrecy), else an initiation (new
+ * ephemeral).  A RESUME still unanswered when this is called again has
+ * timed out: its ticket is dropped and the handshake is a full one.
+ */
 int sg_client_hs_send(struct sg_client *c);
-/* Take a handshake response or cookie reply (classified as type). */
+/* Take a handshake response, resume response or cookie reply (classified as type). */
 void sg_client_hs_input(struct sg_client *c, int type, uint8_t *msg, size_t len);
+/* Keep an authenticated TICKET plaintext for the next connection. */
+void sg_client_ticket_input(struct sg_client *c, const uint8_t *plain, size_t plen);
 
 /* Seal plain as a transport message of type on the current session and send it. */
 int sg_client_tx(struct sg_client *c, uint8_t type, const uint8_t *plain, size_t plen);

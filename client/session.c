@@ -17,6 +17,16 @@
  *   previous     after a rekey the old session still opens late frames
  *                until its own keys expire, then it is wiped
  *   connect      an initiation every retry_ms (fresh ephemeral and timestamp)
+ *   resumption   with a usable ticket (the newest TICKET, kept across closes)
+ *                a connect, reconnect or silence probe sends RESUME instead
+ *                of an initiation; a cookie reply repeats it with mac2; if it
+ *                is unanswered at its retry time the ticket is dropped and a
+ *                full handshake follows.  The scheduled rekey, and any
+ *                handshake SG_REKEY_AFTER_S after the last full one, is a
+ *                full handshake: it is what restores forward secrecy
+ *                (docs/PROTOCOL.md section 9.6); a resumption does not move
+ *                the rekey past that hour.  A used ticket's secret is wiped
+ *                when its resumption completes.
  *
  * Receive order (docs/PROTOCOL.md 6.1, 7): receiver index -> key expiry ->
  * replay check -> key of the header's phase -> AEAD open -> replay update ->
@@ -78,23 +88,63 @@ static void next_timestamp(struct sg_client *c, uint8_t ts[SG_TAI64N_LEN])
 	memcpy(c->last_ts, ts, SG_TAI64N_LEN);
 }
 
+/* A new index per attempt: a late answer to an older one is refused by index. */
+static uint32_t new_index(const struct sg_client *c)
+{
+	uint32_t idx;
+
+	do
+		sg_random(&idx, sizeof(idx));
+	while ((c->cur.live && idx == c->cur.local_index) ||
+	       (c->prev.live && idx == c->prev.local_index) || idx == c->hs.local_index ||
+	       idx == c->rs.local_index);
+	return idx;
+}
+
+/* RESUME with the held ticket (kept until the resumption completes or times out). */
+static int resume_send(struct sg_client *c, const struct sg_init_payload *p, uint32_t idx,
+		       uint64_t now)
+{
+	int rc;
+
+	sg_hs_wipe(&c->hs);
+	sg_resume_wipe(&c->rs);
+	rc = sg_resume_create(&c->rs, c->tx, &c->ticket, idx, p, &c->maker, now / 1000, NULL);
+	if (rc != SG_OK) {
+		sg_resume_ticket_wipe(&c->ticket);
+		c->rs_active = 0;
+		return rc;
+	}
+	c->rs_active = 1;
+	c->n.resumes_sent++;
+	return SG_OK;
+}
+
 int sg_client_hs_send(struct sg_client *c)
 {
 	struct sg_init_payload p;
 	uint64_t now = sg_client_now_ms(c);
-	uint32_t idx;
-	int rc;
+	uint32_t idx = new_index(c);
+	/* The scheduled rekey, or an hour since the last DH: a full handshake (9.6). */
+	int rekey = (c->state == SG_CLIENT_CONNECTED && now >= c->rekey_at_ms) ||
+		    c->dh_at_ms == 0 || now >= c->dh_at_ms + (uint64_t)SG_REKEY_AFTER_S * 1000;
+	int rc = SG_E_STATE;
 
+	if (c->rs_active) { /* the last RESUME went unanswered: the ticket may be dead */
+		sg_resume_ticket_wipe(&c->ticket);
+		sg_resume_wipe(&c->rs);
+		c->rs_active = 0;
+		c->n.resume_fallbacks++;
+	}
 	sg_init_payload_client(&p, sg_crypto_have_aes256gcm());
 	next_timestamp(c, p.timestamp);
-	do /* a new index per initiation: a late answer to an older one is refused by index */
-		sg_random(&idx, sizeof(idx));
-	while ((c->cur.live && idx == c->cur.local_index) ||
-	       (c->prev.live && idx == c->prev.local_index) || idx == c->hs.local_index);
-
-	sg_hs_wipe(&c->hs);
-	rc = sg_hs_initiation_create(&c->hs, c->tx, &c->id, c->relay_pub, idx, &p, &c->maker,
-				     now / 1000, NULL);
+	if (!rekey && sg_resume_ticket_usable(&c->ticket, now / 1000))
+		rc = resume_send(c, &p, idx, now);
+	if (rc != SG_OK) {
+		sg_hs_wipe(&c->hs);
+		rc = sg_hs_initiation_create(&c->hs, c->tx, &c->id, c->relay_pub, idx, &p,
+					     &c->maker, now / 1000, NULL);
+	}
 	sg_wipe(&p, sizeof(p));
 	if (rc != SG_OK) {
 		c->hs_active = 0;
@@ -112,6 +162,8 @@ int sg_client_hs_send(struct sg_client *c)
 	} else {
 		c->hs_retry_at_ms = now + c->retry_ms;
 	}
+	if (c->rs_active)
+		return raw_send(c, c->tx, SG_RESUME_LEN);
 	c->n.initiations_sent++;
 	return raw_send(c, c->tx, SG_INIT_LEN);
 }
@@ -123,7 +175,8 @@ static void sess_wipe(struct sg_client_sess *s)
 
 /* The handshake completed: the new keys become the current session. */
 static void install(struct sg_client *c, const struct sg_resp_payload *rp,
-		    const uint8_t send_key[SG_KEY_LEN], const uint8_t recv_key[SG_KEY_LEN])
+		    const uint8_t send_key[SG_KEY_LEN], const uint8_t recv_key[SG_KEY_LEN],
+		    uint32_t local_index, uint32_t remote_index)
 {
 	uint64_t now = sg_client_now_ms(c);
 	int rekey = c->state == SG_CLIENT_CONNECTED;
@@ -142,8 +195,8 @@ static void install(struct sg_client *c, const struct sg_resp_payload *rp,
 		c->n.drop_handshake++;
 		return;
 	}
-	s->local_index = c->hs.local_index;
-	s->remote_index = c->hs.remote_index;
+	s->local_index = local_index;
+	s->remote_index = remote_index;
 	s->live = 1;
 	c->user_id = rp->user_id;
 	c->suite = rp->suite;
@@ -171,27 +224,67 @@ void sg_client_hs_input(struct sg_client *c, int type, uint8_t *msg, size_t len)
 		return;
 	}
 	if (type == SG_MSG_COOKIE_REPLY) {
-		if (sg_le32(msg + SG_COOKIE_OFF_RECEIVER) != c->hs.local_index ||
+		uint32_t outstanding = c->rs_active ? c->rs.local_index : c->hs.local_index;
+
+		if (sg_le32(msg + SG_COOKIE_OFF_RECEIVER) != outstanding ||
 		    sg_cookie_reply_consume(&c->maker, msg, len, now / 1000) != SG_OK) {
 			c->n.drop_handshake++;
 			return;
 		}
 		c->n.cookie_replies++;
-		sg_client_hs_send(c); /* at once, now with mac2 */
+		/* At once, now with mac2; a RESUME stays a RESUME (not a timeout). */
+		c->rs_active = 0;
+		sg_resume_wipe(&c->rs);
+		sg_client_hs_send(c);
 		return;
 	}
-	if (sg_hs_response_consume(&c->hs, &c->id, msg, len, &rp) != SG_OK ||
-	    sg_hs_keys(&c->hs, send_key, recv_key) != SG_OK) {
-		/* A failed Noise step kills hs: the next retry starts afresh. */
-		c->n.drop_handshake++;
-		return;
+	if (type == SG_MSG_RESUME_RESP) {
+		uint32_t local = c->rs.local_index, remote;
+
+		if (!c->rs_active ||
+		    sg_resume_response_consume(&c->rs, c->id.pub, msg, len, &rp) != SG_OK) {
+			/* A forged answer leaves the attempt standing (resume.h). */
+			c->n.drop_handshake++;
+			return;
+		}
+		remote = c->rs.remote_index;
+		if (sg_resume_keys(&c->rs, send_key, recv_key) != SG_OK) { /* cannot happen */
+			c->n.drop_handshake++;
+			return;
+		}
+		install(c, &rp, send_key, recv_key, local, remote);
+		/* No new DH: the rekey stays due an hour after the last one. */
+		if (c->rekey_at_ms > c->dh_at_ms + (uint64_t)SG_REKEY_AFTER_S * 1000)
+			c->rekey_at_ms = c->dh_at_ms + (uint64_t)SG_REKEY_AFTER_S * 1000;
+		c->n.resumptions++;
+		sg_resume_ticket_wipe(&c->ticket); /* used: the relay sends a new one */
+		c->rs_active = 0;
+	} else {
+		if (c->rs_active ||
+		    sg_hs_response_consume(&c->hs, &c->id, msg, len, &rp) != SG_OK ||
+		    sg_hs_keys(&c->hs, send_key, recv_key) != SG_OK) {
+			/* A failed Noise step kills hs: the next retry starts afresh. */
+			c->n.drop_handshake++;
+			return;
+		}
+		install(c, &rp, send_key, recv_key, c->hs.local_index, c->hs.remote_index);
+		c->dh_at_ms = now;
 	}
-	install(c, &rp, send_key, recv_key);
 	sg_wipe(send_key, sizeof(send_key));
 	sg_wipe(recv_key, sizeof(recv_key));
 	sg_wipe(&rp, sizeof(rp));
 	sg_hs_wipe(&c->hs);
+	sg_resume_wipe(&c->rs);
 	c->hs_active = 0;
+}
+
+void sg_client_ticket_input(struct sg_client *c, const uint8_t *plain, size_t plen)
+{
+	if (sg_resume_ticket_store(&c->ticket, plain, plen, sg_client_now_ms(c) / 1000) != SG_OK) {
+		c->n.drop_malformed++;
+		return;
+	}
+	c->n.tickets++;
 }
 
 int sg_client_connect(struct sg_client *c, int timeout_ms)
@@ -216,7 +309,9 @@ int sg_client_connect(struct sg_client *c, int timeout_ms)
 
 			snprintf(why, sizeof(why), "%s", c->err);
 			sg_hs_wipe(&c->hs);
+			sg_resume_wipe(&c->rs);
 			c->hs_active = 0;
+			c->rs_active = 0;
 			return sg_client_fail(c, SG_CLIENT_E_TIMEOUT,
 					      "no handshake response from the relay in %d ms%s%s",
 					      timeout_ms, why[0] ? "; last error: " : "", why);
@@ -345,7 +440,9 @@ void sg_client_sessions_wipe(struct sg_client *c)
 	sess_wipe(&c->cur);
 	sess_wipe(&c->prev);
 	sg_hs_wipe(&c->hs);
+	sg_resume_wipe(&c->rs);
 	c->hs_active = 0;
+	c->rs_active = 0;
 	c->state = SG_CLIENT_IDLE;
 }
 

@@ -210,6 +210,10 @@ struct sg_client_counters {
 	uint64_t cookie_replies;  /* accepted */
 	uint64_t e2e_failures;    /* E2E_ERROR events */
 	uint64_t key_changes;     /* KEY_INFO disagreeing with a pin */
+	uint64_t resumes_sent;    /* RESUME instead of an initiation (a ticket was held) */
+	uint64_t resumptions;     /* of the handshakes, those resumed (no X25519) */
+	uint64_t resume_fallbacks; /* RESUME unanswered: ticket dropped, full handshake */
+	uint64_t tickets;         /* TICKET messages kept */
 	/* drops */
 	uint64_t drop_length;     /* sg_proto_classify: length (incl. truncated datagrams) */
 	uint64_t drop_type;       /* ... unknown/reserved type, or a type clients never get */

@@ -34,6 +34,7 @@
 #include "proto/transport_msg.h"
 #include "registry.h"
 #include "store.h"
+#include "resume_ctl.h"
 
 enum {
 	CTL_BURST = 32,     /* frames dequeued at a time */
@@ -79,6 +80,13 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_STORE_ERRORS] = "store_errors",
 	[SG_PC_HELD_DROPPED] = "store_held_dropped",
 	[SG_PC_HS_BUSY] = "handshake_busy",
+	[SG_PC_RESUMPTIONS] = "resumptions",
+	[SG_PC_RESUME_BAD_TICKET] = "resume_bad_ticket",
+	[SG_PC_RESUME_EXPIRED] = "resume_expired",
+	[SG_PC_RESUME_NOISE] = "resume_noise",
+	[SG_PC_RESUME_TIMESTAMP] = "resume_timestamp",
+	[SG_PC_RESUME_NO_USER] = "resume_unknown_user",
+	[SG_PC_TICKETS] = "tickets_sent",
 };
 
 const char *sg_plane_counter_name(unsigned c)
@@ -198,6 +206,14 @@ static void lookup(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m)
 		p->counters[SG_PC_LOOKUPS]++;
 }
 
+/* A RESUME handed over on the handshake ring (the type byte; classified). */
+static int is_resume(struct rte_mbuf *m)
+{
+	const struct sg_toctl *t = rte_mbuf_to_priv(m);
+
+	return *rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off) == SG_MSG_RESUME;
+}
+
 static void dispatch(struct sg_plane *p, struct rte_mbuf *m)
 {
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
@@ -205,7 +221,10 @@ static void dispatch(struct sg_plane *p, struct rte_mbuf *m)
 	int miss;
 
 	if (t->kind == SG_TOCTL_HANDSHAKE) {
-		sg_plane_handshake(p, m);
+		if (is_resume(m))
+			sg_plane_resume(p, m);
+		else
+			sg_plane_handshake(p, m);
 		return;
 	}
 	/* The sender's session may have gone since the worker saw it. */
@@ -432,6 +451,8 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 	sg_cookie_checker_init(p->cookie, p->key->pub);
 	if (sg_plane_store_open(p, err, errlen) != 0)
 		return -1;
+	if (sg_plane_resume_init(p, err, errlen) != 0)
+		return -1;
 	p->ctl = sg_ctl_server_open(p->cfg->control_socket, err, errlen);
 	return p->ctl ? 0 : -1;
 }
@@ -472,8 +493,16 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	for (unsigned w = 0; w < p->n_rings; w++) {
 		unsigned n = rte_ring_dequeue_burst(p->hs_rings[w], (void **)ms, CTL_HS_BURST, NULL);
 
+		/* Resumptions first: no X25519, so returning users are back soonest. */
+		for (unsigned i = 0; i < n; i++) {
+			if (is_resume(ms[i])) {
+				dispatch(p, ms[i]);
+				ms[i] = NULL; /* consumed */
+			}
+		}
 		for (unsigned i = 0; i < n; i++)
-			dispatch(p, ms[i]);
+			if (ms[i])
+				dispatch(p, ms[i]);
 		work += n;
 		if (n && p->between)
 			work += p->between(p->between_arg);
@@ -491,6 +520,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 		work += (unsigned)sg_ctl_server_poll(p->ctl, handle, p, CTL_REQUESTS);
 	work += sg_wheel_advance(&p->wheel, (uint32_t)now, CTL_TIMERS_BUDGET, timer_fired, p);
 	work += sg_plane_mbox_expire(p);
+	sg_plane_tickets_sync(p); /* a rotated ticket key joins the batch */
 	/* Durable before anything that promised it leaves; then mailboxes. */
 	if (sg_plane_commit(p) != 0)
 		work++;
@@ -531,5 +561,6 @@ void sg_plane_fini(struct sg_plane *p)
 		sg_secure_free(p->cookie);
 	}
 	p->cookie = NULL;
+	sg_plane_resume_fini(p);
 	sg_ratelimit_fini(&p->ratelimit);
 }

@@ -36,31 +36,12 @@
 
 #include "crypto/crypto.h"
 #include "crypto/handshake.h"
+#include "hs_common.h"
 #include "hs_lcore.h"
 #include "plane.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
 #include "registry.h"
-
-/* Cookie input: the source address as on the wire, then the port, big-endian. */
-static size_t cookie_source(const struct sg_endpoint *src, uint8_t out[18])
-{
-	size_t n = src->family == 4 ? 4 : 16;
-
-	memcpy(out, src->addr, n);
-	out[n] = (uint8_t)(src->port >> 8);
-	out[n + 1] = (uint8_t)src->port;
-	return n + 2;
-}
-
-/* The rate limiter's clock. */
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Count c, wipe the handshake's state and free m. */
 static void refuse(struct sg_plane *p, struct rte_mbuf *m, struct sg_hs_prep *x, unsigned c)
@@ -70,45 +51,6 @@ static void refuse(struct sg_plane *p, struct rte_mbuf *m, struct sg_hs_prep *x,
 	rte_pktmbuf_free(m);
 }
 
-/*
- * Send payload on m back the way the initiation in m came: to its source
- * (through the gateway when one is set) from the address it was sent to, on
- * the port it arrived on.  Consumes m.  0, or -1 when dropped (counted).
- */
-static int send_back(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *payload,
-		     uint16_t plen)
-{
-	const struct sg_toctl *t = rte_mbuf_to_priv(m);
-	struct sg_endpoint to = t->pkt.src;
-	uint8_t local[SG_IP_ADDR_LEN];
-
-	if (p->cfg->has_gateway_mac)
-		memcpy(to.mac, p->cfg->gateway_mac, 6);
-	memcpy(local, t->pkt.dst_addr, sizeof(local));
-	return sg_plane_tx_udp(p, m, t->port, local, &to, payload, plen);
-}
-
-/*
- * Under load, without a valid mac2: answer with a cookie reply on m, back
- * the way the initiation came, instead of any DH.  Consumes m.
- */
-static void cookie_reply(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *msg,
-			 const uint8_t *src, size_t srclen, uint64_t now)
-{
-	const struct sg_toctl *t = rte_mbuf_to_priv(m);
-	uint8_t out[SG_COOKIE_REPLY_LEN];
-
-	if (sg_cookie_reply_create(p->cookie, out, msg, t->pkt.payload_len,
-				   sg_le32(msg + SG_INIT_OFF_SENDER), src, srclen, now,
-				   NULL) != SG_OK) {
-		p->counters[SG_PC_HS_MAC1]++; /* too short to hold MACs: cannot happen here */
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (send_back(p, m, out, sizeof(out)) == 0)
-		p->counters[SG_PC_COOKIE_REPLIES]++;
-}
-
 void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 {
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
@@ -116,7 +58,7 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	const uint64_t now = sg_session_now(p->sessions);
 	struct sg_hs_prep *x = sg_hs_prep_of(m);
 	uint8_t src[18];
-	size_t srclen = cookie_source(&t->pkt.src, src);
+	size_t srclen = sg_hs_cookie_source(&t->pkt.src, src);
 	int rc;
 
 	rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
@@ -126,11 +68,11 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 		return;
 	}
 	if (p->under_load && rc != SG_MAC_BOTH_OK) {
-		cookie_reply(p, m, msg, src, srclen, now);
+		sg_hs_cookie_reply(p, m, msg, src, srclen, now);
 		return;
 	}
 	if (p->under_load && !sg_ratelimit_allow(&p->ratelimit, t->pkt.src.family,
-						 t->pkt.src.addr, monotonic_ns())) {
+						 t->pkt.src.addr, sg_hs_monotonic_ns())) {
 		p->counters[SG_PC_HS_RATELIMITED]++;
 		rte_pktmbuf_free(m);
 		return;
@@ -148,15 +90,13 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 
 void sg_plane_handshake_finish(struct sg_plane *p, struct rte_mbuf *m)
 {
-	const struct sg_toctl *t = rte_mbuf_to_priv(m);
-	const uint64_t now = sg_session_now(p->sessions);
 	struct sg_hs_prep *x = sg_hs_prep_of(m);
 	struct sg_handshake *hs = &x->hs;
 	struct sg_resp_payload rp;
 	struct sg_session *s;
 	struct sg_user *u;
 	uint8_t resp[SG_RESP_LEN];
-	uint32_t index, prev;
+	uint32_t index;
 	int created = 0;
 	uint8_t suite;
 
@@ -201,16 +141,6 @@ void sg_plane_handshake_finish(struct sg_plane *p, struct rte_mbuf *m)
 		refuse(p, m, x, SG_PC_HS_NOISE);
 		return;
 	}
-	s->suite = suite;
-	s->user_id = u->id;
-	s->peer_index = hs->remote_index;
-	s->born = (uint32_t)now;
-	s->last_seen = now;
-	s->dpdk_port = t->port;
-	s->ep = t->pkt.src;
-	if (p->cfg->has_gateway_mac)
-		memcpy(s->ep.mac, p->cfg->gateway_mac, 6);
-	memcpy(s->local_addr, t->pkt.dst_addr, sizeof(s->local_addr));
 	u->last_seen = (uint64_t)time(NULL);
 	/* Durable before the response leaves (held until the round's commit). */
 	if (sg_plane_store_user(p, u) != 0) {
@@ -218,24 +148,14 @@ void sg_plane_handshake_finish(struct sg_plane *p, struct rte_mbuf *m)
 		refuse(p, m, x, SG_PC_HS_FULL);
 		return;
 	}
-
-	prev = sg_session_publish(p->sessions, s, index);
-	sg_plane_session_born(p, s);
-	if (prev) {
-		int miss;
-		struct sg_session *old = sg_session_get(p->sessions, prev, &miss);
-
-		if (old) {
-			sg_session_retire(p->sessions, old);
-			p->counters[SG_PC_REPLACED]++;
-		}
-	}
+	sg_hs_session_install(p, m, s, index, u->id, suite, hs->remote_index);
 	if (created)
 		p->counters[SG_PC_SIGNUPS]++;
 	sg_wipe(x, sizeof(*x));
 	p->holding = p->store != NULL;
-	if (send_back(p, m, resp, sizeof(resp)) == 0)
+	if (sg_hs_send_back(p, m, resp, sizeof(resp)) == 0)
 		p->counters[SG_PC_HANDSHAKES]++;
+	sg_plane_ticket_send(p, s); /* for a resumption next time (resume_ctl.c) */
 	p->holding = 0;
 	sg_plane_mbox_online(p, s, index);
 }

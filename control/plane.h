@@ -35,9 +35,10 @@ struct sg_hs_lcore;
 struct sg_registry;
 struct sg_store;
 struct sg_user;
+struct sg_ticket_ring;
 
 enum sg_toctl_kind {
-	SG_TOCTL_HANDSHAKE = 1,  /* HANDSHAKE_INIT, raw */
+	SG_TOCTL_HANDSHAKE = 1,  /* HANDSHAKE_INIT or RESUME, raw */
 	SG_TOCTL_UNDELIVERED,    /* DATA, opened; recipient has no live session */
 	SG_TOCTL_MALFORMED,      /* DATA, opened; inner header invalid */
 	SG_TOCTL_TOO_LARGE,      /* DATA, opened; body too large for the recipient's path */
@@ -89,6 +90,14 @@ enum sg_plane_counter {
 	SG_PC_STORE_ERRORS,    /* store writes or commits that failed */
 	SG_PC_HELD_DROPPED,    /* replies dropped because their commit failed */
 	SG_PC_HS_BUSY,         /* dropped: every handshake lcore's ring full (under load) */
+	/* Resumption (resume_ctl.c); mac1, cookie, rate, suite, full: as handshakes. */
+	SG_PC_RESUMPTIONS,     /* RESUME_RESP sent */
+	SG_PC_RESUME_BAD_TICKET, /* dropped: ticket does not open under either key */
+	SG_PC_RESUME_EXPIRED,  /* dropped: ticket older than its lifetime */
+	SG_PC_RESUME_NOISE,    /* dropped: payload does not open (not the secret) or malformed */
+	SG_PC_RESUME_TIMESTAMP, /* dropped: replayed (timestamp not newer) */
+	SG_PC_RESUME_NO_USER,  /* dropped: the ticket's user is not registered */
+	SG_PC_TICKETS,         /* TICKET sent */
 	SG_PC_MAX,
 };
 
@@ -166,6 +175,8 @@ struct sg_plane {
 	uint32_t commit_wait_us[SG_COMMIT_SAMPLES]; /* batch opened -> durable */
 	uint64_t commit_samples;
 	char store_error[256];                /* the last store error, for stats */
+	struct sg_ticket_ring *tickets;       /* resumption ticket keys, in secure memory */
+	uint32_t tickets_saved_id;            /* current ticket key id last written to the store */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */
@@ -237,6 +248,12 @@ void sg_plane_handshake_finish(struct sg_plane *p, struct rte_mbuf *m);
 
 /* A session was published in slot index & mask: its timers start (timers.h). */
 void sg_plane_session_born(struct sg_plane *p, const struct sg_session *s);
+
+/* RESUME in m (a SG_TOCTL_HANDSHAKE whose type is RESUME); consumes m (resume_ctl.c). */
+void sg_plane_resume(struct sg_plane *p, struct rte_mbuf *m);
+
+/* A fresh TICKET to session s, sealed in it.  0, or -1 when not sent. */
+int sg_plane_ticket_send(struct sg_plane *p, struct sg_session *s);
 
 /*
  * Send a sealed transport message to session s: plain (plen bytes) behind a

@@ -259,6 +259,7 @@ int sg_resume_response_consume(struct sg_resume *rs, const uint8_t client_pub[SG
 int sg_resume_keys(struct sg_resume *rs, uint8_t send[SG_KEY_LEN], uint8_t recv[SG_KEY_LEN])
 {
 	uint8_t k[2 * SG_KEY_LEN];
+	uint32_t local, remote;
 
 	if (rs->step != SG_RESUME_STEP_DONE)
 		return SG_E_STATE;
@@ -268,7 +269,12 @@ int sg_resume_keys(struct sg_resume *rs, uint8_t send[SG_KEY_LEN], uint8_t recv[
 	memcpy(send, k + (rs->is_client ? 0 : SG_KEY_LEN), SG_KEY_LEN);
 	memcpy(recv, k + (rs->is_client ? SG_KEY_LEN : 0), SG_KEY_LEN);
 	sodium_memzero(k, sizeof(k));
+	/* Secrets go; the indexes stay, as sg_hs_keys leaves them (not secret). */
+	local = rs->local_index;
+	remote = rs->remote_index;
 	sg_resume_wipe(rs);
+	rs->local_index = local;
+	rs->remote_index = remote;
 	return SG_OK;
 }
 

@@ -130,7 +130,11 @@ int sg_resume_response_create(struct sg_resume *rs, uint8_t out[SG_RRESP_LEN],
 			      uint32_t local_index, const uint8_t client_pub[SG_KEY_LEN],
 			      const struct sg_resp_payload *p, const struct sg_resume_fixed *fx);
 
-/* Both sides, after the response: this side's send and receive keys; wipes rs. */
+/*
+ * Both sides, after the response: this side's send and receive keys.  Wipes
+ * every secret in rs (step becomes DEAD) but keeps local_index and
+ * remote_index for the caller's session.
+ */
 int sg_resume_keys(struct sg_resume *rs, uint8_t send[SG_KEY_LEN], uint8_t recv[SG_KEY_LEN]);
 
 /*

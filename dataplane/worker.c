@@ -244,10 +244,12 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 	rc = sg_proto_classify(payload, pk->payload_len);
 	if (rc < 0)
 		return drop(w, m, classify_drop(rc)), 0;
-	if (rc == SG_MSG_HANDSHAKE_INIT)
+	/* Initiations and resumptions share the handshake ring (control.c: resumptions first). */
+	if (rc == SG_MSG_HANDSHAKE_INIT || rc == SG_MSG_RESUME)
 		return to_ctl(w, m, pi, SG_TOCTL_HANDSHAKE, 0, 0), 0;
 	if (rc == SG_MSG_HANDSHAKE_RESP || rc == SG_MSG_COOKIE_REPLY ||
-	    rc == SG_MSG_RELAY_REPLY || rc == SG_MSG_KEY_INFO)
+	    rc == SG_MSG_RELAY_REPLY || rc == SG_MSG_KEY_INFO || rc == SG_MSG_RESUME_RESP ||
+	    rc == SG_MSG_TICKET)
 		return drop(w, m, SG_DROP_UNEXPECTED), 0;
 
 	index = sg_le32(payload + SG_HDR_OFF_RECEIVER);

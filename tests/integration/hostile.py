@@ -77,9 +77,10 @@ def attack(relay_ip, data_file):
     unknown[4:8] = struct.pack("<I", (index & 0xFFFF0000) | 0x7777)
     send("unknown_session", bytes(unknown))
     # Garbage: unknown types, and known types at impossible lengths.
-    for t in (0, 11, 12, 200, 255):
+    for t in (0, 14, 15, 200, 255):
         send("type", bytes([t]) + os.urandom(60))
-    for t, n in ((1, 155), (2, 10), (4, 55), (5, 33), (8, 53), (9, 41)):
+    for t, n in ((1, 155), (2, 10), (4, 55), (5, 33), (8, 53), (9, 41), (11, 179), (12, 163),
+                 (13, 93)):
         send("length", bytes([t]) + os.urandom(n - 1))
     send("wrong_port", data, PORT + 1)
     # 3000 bytes over a 1500-byte MTU: the kernel sends ceil(3008 / 1480) = 3

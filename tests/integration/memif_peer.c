@@ -569,11 +569,13 @@ static void summary(const struct peer *p, const struct sg_test_stats *st)
 	int n = snprintf(
 		buf, sizeof(buf),
 		"{\"ok\": %s, \"failures\": %d, \"users\": %u, \"handshakes\": %llu, "
+		"\"tickets\": %llu, "
 		"\"frames_sent\": %llu, \"frames_sent_q0\": %llu, \"frames_sent_q1\": %llu, "
 		"\"data_sent\": %llu, \"data_delivered\": %llu, \"frames_received\": %llu, "
 		"\"relay_forwarded\": %llu, \"relay_rx_frames\": %llu}\n",
 		p->failures ? "false" : "true", p->failures, p->o.users,
-		(unsigned long long)p->hs_done, (unsigned long long)p->frames_sent,
+		(unsigned long long)p->hs_done, (unsigned long long)p->rx_tickets,
+		(unsigned long long)p->frames_sent,
 		(unsigned long long)p->sent_on[0], (unsigned long long)p->sent_on[1],
 		(unsigned long long)p->data_sent, (unsigned long long)p->data_delivered,
 		(unsigned long long)p->rx_frames,

@@ -188,6 +188,8 @@ for w in ws:
     want(f"worker {i} rx_frames vs frames the peer sent on queue {i}",
          w["rx_frames"], su[f"frames_sent_q{i}"])
 want("handshakes", ctl["handshakes"], su["users"])
+want("TICKET after each handshake", su["tickets"], ctl["tickets_sent"])
+want("tickets sent", ctl["tickets_sent"], su["users"])
 want("signups", ctl["signups"], su["users"])
 want("live sessions", st["sessions"], su["users"])
 want("control_tx_failed", ctl["control_tx_failed"], 0)

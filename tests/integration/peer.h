@@ -80,7 +80,7 @@ struct peer {
 	int8_t want_q[MAX_USERS][MAX_USERS][MAX_MSGS + EXTRA_MSGS]; /* -1: any */
 	struct saved saved[MAX_Q];
 	uint64_t frames_sent, sent_on[MAX_Q], data_sent, data_delivered;
-	uint64_t arp_replies, arp_on[MAX_Q], hs_done, rx_frames, rx_other;
+	uint64_t arp_replies, arp_on[MAX_Q], hs_done, rx_frames, rx_other, rx_tickets;
 	int failures;
 };
 

@@ -320,6 +320,8 @@ static void rx_frame(struct peer *p, uint8_t *f, size_t len, unsigned q)
 		rx_handshake(p, msg, pk.payload_len, q);
 	} else if (type == SG_MSG_DATA) {
 		rx_data(p, &pk, msg, pk.payload_len, q);
+	} else if (type == SG_MSG_TICKET) {
+		p->rx_tickets++; /* one after each handshake (resumption); not used here */
 	} else {
 		p->rx_other++;
 		sg_peer_fail(p, "queue %u: unexpected message type %d (%u bytes) from the relay", q,

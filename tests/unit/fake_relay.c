@@ -25,6 +25,7 @@
 #include "crypto/crypto.h"
 #include "crypto/e2e.h"
 #include "crypto/handshake.h"
+#include "crypto/resume.h"
 #include "crypto/transport.h"
 #include "proto/bytes.h"
 #include "proto/classify.h"
@@ -161,6 +162,79 @@ static void fr_reply(struct frelay *r, uint64_t msg_id, uint64_t to, uint16_t co
 	fr_send(r, SG_MSG_RELAY_REPLY, p, sizeof(p));
 }
 
+/* A new TICKET in the current session (cfg.tickets). */
+static void fr_ticket(struct frelay *r)
+{
+	uint8_t plain[SG_TICKET_MSG_PLAIN_LEN];
+
+	if (!r->cfg.tickets)
+		return;
+	FR_CHECK(r, sg_resume_ticket_issue(&r->ring, plain, CLIENT_UID, fr_now_s(), NULL) > 0);
+	fr_send(r, SG_MSG_TICKET, plain, sizeof(plain));
+	sg_wipe(plain, sizeof(plain));
+	pthread_mutex_lock(&r->mu);
+	r->st.tickets_sent++;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* The new session becomes current, the old one previous (a rekey). */
+static void fr_new_session(struct frelay *r, uint32_t idx, uint32_t client_idx, uint8_t suite,
+			   const uint8_t snd[SG_KEY_LEN], const uint8_t rcv[SG_KEY_LEN])
+{
+	r->prev = r->cur;
+	memset(&r->cur, 0, sizeof(r->cur));
+	r->cur.idx = idx;
+	r->cur.client_idx = client_idx;
+	sg_skeys_init(&r->cur.keys, suite, snd, rcv, fr_now_s());
+	r->cur.live = 1;
+}
+
+/* RESUME: the relay's checks of resume_ctl.c, in order, on the fake's state. */
+static void fr_resume(struct frelay *r, uint8_t *msg, size_t len)
+{
+	struct sg_resume rs;
+	struct sg_init_payload p;
+	struct sg_resp_payload rp;
+	uint8_t out[SG_RRESP_LEN], snd[SG_KEY_LEN], rcv[SG_KEY_LEN];
+	uint64_t uid = 0;
+	uint32_t idx, client_idx;
+	int ok;
+
+	pthread_mutex_lock(&r->mu);
+	r->st.resumes++;
+	pthread_mutex_unlock(&r->mu);
+	if (r->cfg.resume_silent)
+		return;
+	ok = sg_cookie_validate(&r->checker, msg, len, NULL, 0, fr_now_s()) > 0 &&
+	     sg_resume_consume(&rs, &r->ring, msg, len, fr_now_s(), &p, &uid) == SG_OK;
+	ok = ok && uid == CLIENT_UID && sg_tai64n_cmp(p.timestamp, r->last_ts) > 0;
+	if (!ok) {
+		sg_resume_wipe(&rs);
+		pthread_mutex_lock(&r->mu);
+		r->st.resume_refused++;
+		pthread_mutex_unlock(&r->mu);
+		return;
+	}
+	memcpy(r->last_ts, p.timestamp, SG_TAI64N_LEN);
+	rp = (struct sg_resp_payload){
+		.user_id = CLIENT_UID,
+		.suite = sg_hs_choose_suite(&p, sg_crypto_have_aes256gcm()),
+		.keepalive_s = r->cfg.keepalive_s,
+	};
+	idx = 0x51000000u + (uint32_t)(r->st.handshakes + r->st.resumptions);
+	client_idx = rs.remote_index;
+	FR_CHECK(r, (sg_resume_response_create(&rs, out, idx, r->client_pub, &rp, NULL)) == SG_OK);
+	FR_CHECK(r, (sg_resume_keys(&rs, snd, rcv)) == SG_OK);
+	fr_new_session(r, idx, client_idx, rp.suite, snd, rcv);
+	sg_wipe(snd, sizeof(snd));
+	sg_wipe(rcv, sizeof(rcv));
+	pthread_mutex_lock(&r->mu);
+	r->st.resumptions++;
+	pthread_mutex_unlock(&r->mu);
+	fr_raw(r, out, sizeof(out));
+	fr_ticket(r);
+}
+
 static void fr_init(struct frelay *r, uint8_t *msg, size_t len)
 {
 	struct sg_handshake hs;
@@ -226,7 +300,7 @@ static void fr_init(struct frelay *r, uint8_t *msg, size_t len)
 	};
 	r->prev = r->cur;
 	memset(&r->cur, 0, sizeof(r->cur));
-	r->cur.idx = 0x51000000u + (uint32_t)r->st.handshakes;
+	r->cur.idx = 0x51000000u + (uint32_t)(r->st.handshakes + r->st.resumptions);
 	r->cur.client_idx = hs.remote_index;
 	FR_CHECK(r, (sg_hs_response_create(&hs, out, r->cur.idx, &rp, NULL)) == SG_OK);
 	FR_CHECK(r, (sg_hs_keys(&hs, snd, rcv)) == SG_OK);
@@ -237,6 +311,7 @@ static void fr_init(struct frelay *r, uint8_t *msg, size_t len)
 	r->st.handshakes++;
 	pthread_mutex_unlock(&r->mu);
 	fr_raw(r, out, sizeof(out));
+	fr_ticket(r);
 }
 
 /* Cloud bodies to Bob: "cmd:..." makes the relay misbehave, anything else is echoed. */
@@ -481,6 +556,8 @@ static void *fr_thread(void *arg)
 		type = sg_proto_classify(buf, (size_t)n);
 		if (type == SG_MSG_HANDSHAKE_INIT)
 			fr_init(r, buf, (size_t)n);
+		else if (type == SG_MSG_RESUME)
+			fr_resume(r, buf, (size_t)n);
 		else if (type > 0 && sg_proto_is_transport((uint8_t)type))
 			fr_transport(r, buf, (size_t)n);
 		else
@@ -507,6 +584,7 @@ struct frelay *fr_start(const struct fr_cfg *cfg)
 	sg_keypair_generate(&r->flaky_a);
 	sg_keypair_generate(&r->flaky_b);
 	sg_cookie_checker_init(&r->checker, r->key.pub);
+	assert_int_equal(sg_ticket_ring_init(&r->ring, 0, 0, fr_now_s()), SG_OK);
 	pthread_mutex_init(&r->mu, NULL);
 	memset(&a, 0, sizeof(a));
 	if (r->cfg.family == AF_INET6) {

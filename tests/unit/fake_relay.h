@@ -4,7 +4,9 @@
  *
  * The fake relay is a thread with a UDP socket on 127.0.0.1 (or ::1), port
  * 0.  It is the responder of crypto/handshake.h (optionally answering the
- * first initiation with a cookie reply), opens the client's frames, and
+ * first initiation with a cookie reply) and of crypto/resume.h (with
+ * cfg.tickets it sends a TICKET after every handshake and answers RESUME),
+ * opens the client's frames, and
  * plays the other users:
  *   BOB (1000002)     echoes DATA back as if Bob sent it; opens secret bodies
  *                     as Bob, checks them, and seals them again for the client
@@ -31,6 +33,7 @@
 #include "crypto/cookie.h"
 #include "crypto/keys.h"
 #include "crypto/replay.h"
+#include "crypto/ticket.h"
 #include "crypto/session_keys.h"
 #include "proto/messages.h"
 
@@ -56,6 +59,8 @@ struct fr_cfg {
 	int cookie_first;     /* answer the first initiation with a cookie reply */
 	int silent;           /* read initiations, answer nothing */
 	uint16_t keepalive_s; /* announced in the response */
+	int tickets;          /* send TICKET after every handshake and resumption */
+	int resume_silent;    /* read RESUMEs, answer nothing (the client falls back) */
 };
 
 struct fr_sess {
@@ -75,6 +80,7 @@ struct fr_stats {
 	uint8_t suites[SG_MAX_SUITES];
 	int data, secret_ok, secret_bad, keepalives, lookups, acks, closes;
 	int phase_flips, bad_index, bad_tag, replays, bad_phase, on_prev;
+	int resumes, resumptions, resume_refused, tickets_sent;
 	uint64_t ack_sender, ack_msg;
 	uint16_t close_reason;
 	char secret_text[128];
@@ -88,6 +94,7 @@ struct frelay {
 	struct sg_keypair key, bob, carol, flaky_a, flaky_b;
 	uint8_t client_pub[SG_KEY_LEN];
 	struct sg_cookie_checker checker;
+	struct sg_ticket_ring ring;    /* test clock seconds */
 	uint8_t last_ts[SG_TAI64N_LEN];
 	struct fr_sess cur, prev;
 	struct sockaddr_storage peer;

@@ -541,6 +541,81 @@ static void test_close_from_relay_and_reconnect(void **state)
 	finish(r, c);
 }
 
+/* A returning client resumes with its ticket: no initiation, a new ticket each time. */
+static void test_resume_reconnect(void **state)
+{
+	struct fr_cfg cfg = { .tickets = 1 };
+	struct frelay *r = fr_start(&cfg);
+	struct sg_client *c = connected(r);
+	struct sg_client_counters n;
+	struct fr_stats st;
+	(void)state;
+
+	echo(c, "first"); /* the TICKET came right after the response */
+	sg_client_get_counters(c, &n);
+	assert_int_equal(n.tickets, 1);
+	assert_int_equal(n.resumes_sent, 0);
+	assert_true(sg_client_signed_up(c));
+
+	for (int round = 1; round <= 2; round++) {
+		sg_client_close(c);
+		assert_false(sg_client_is_connected(c));
+		assert_int_equal(sg_client_connect(c, 3000), SG_OK);
+		assert_false(sg_client_signed_up(c));
+		assert_int_equal(sg_client_user_id(c), CLIENT_UID);
+		echo(c, "resumed");
+		sg_client_get_counters(c, &n);
+		assert_int_equal(n.resumes_sent, round);
+		assert_int_equal(n.resumptions, round);
+		assert_int_equal(n.tickets, round + 1); /* a fresh one after each */
+		assert_int_equal(n.initiations_sent, 1);
+		assert_int_equal(n.resume_fallbacks, 0);
+	}
+	st = fr_stats(r);
+	assert_int_equal(st.inits, 1);
+	assert_int_equal(st.resumptions, 2);
+	assert_int_equal(st.resume_refused, 0);
+	assert_int_equal(st.tickets_sent, 3);
+
+	/* An hour after the last full handshake the next one is full again, ticket or not. */
+	sg_client_close(c);
+	atomic_store(&clock_offset_ms, (uint64_t)SG_REKEY_AFTER_S * 1000);
+	assert_int_equal(sg_client_connect(c, 3000), SG_OK);
+	echo(c, "fresh DH");
+	sg_client_get_counters(c, &n);
+	assert_int_equal(n.initiations_sent, 2);
+	assert_int_equal(n.resumes_sent, 2);
+	assert_int_equal(n.tickets, 4);
+	atomic_store(&clock_offset_ms, 0);
+	finish(r, c);
+}
+
+/* A relay that does not answer RESUME: the client drops the ticket and handshakes. */
+static void test_resume_falls_back(void **state)
+{
+	struct fr_cfg cfg = { .tickets = 1, .resume_silent = 1 };
+	struct frelay *r = fr_start(&cfg);
+	struct sg_client *c = connected(r);
+	struct sg_client_counters n;
+	struct fr_stats st;
+	(void)state;
+
+	echo(c, "first");
+	sg_client_close(c);
+	assert_int_equal(sg_client_connect(c, 3000), SG_OK); /* after one retry (200 ms) */
+	echo(c, "full handshake again");
+	sg_client_get_counters(c, &n);
+	assert_int_equal(n.resumes_sent, 1);
+	assert_int_equal(n.resume_fallbacks, 1);
+	assert_int_equal(n.resumptions, 0);
+	assert_int_equal(n.initiations_sent, 2);
+	st = fr_stats(r);
+	assert_int_equal(st.resumes, 1);
+	assert_int_equal(st.inits, 2);
+	assert_int_equal(st.ts_not_newer, 0);
+	finish(r, c);
+}
+
 static void test_ipv6(void **state)
 {
 	struct fr_cfg cfg = { .family = AF_INET6 };
@@ -663,6 +738,8 @@ int main(void)
 		cmocka_unit_test(test_rekey_in_background),
 		cmocka_unit_test(test_silent_relay_closes_the_session),
 		cmocka_unit_test(test_close_from_relay_and_reconnect),
+		cmocka_unit_test(test_resume_reconnect),
+		cmocka_unit_test(test_resume_falls_back),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_address_forms),
 		cmocka_unit_test(test_key_files),

@@ -15,6 +15,7 @@
 #include "crypto/crypto.h"
 #include "crypto/handshake.h"
 #include "crypto/kdf.h"
+#include "crypto/resume.h"
 #include "crypto/transport.h"
 #include "proto/handshake_msg.h"
 #include "proto/status.h"
@@ -252,6 +253,101 @@ static int transport(FILE *out, const struct keys *k)
 	return SG_OK;
 }
 
+/* V8: a TICKET in the V4 session, then a resumption with it. */
+static int resumption(FILE *out, struct keys *k)
+{
+	struct sg_ticket_ring ring;
+	struct sg_aead_ctx r2c;
+	struct sg_cookie_maker maker;
+	struct sg_cookie_checker checker;
+	struct sg_resume_ticket held;
+	struct sg_resume cl, rl;
+	struct sg_init_payload ip = { .version = SG_PROTO_VERSION, .n_suites = 2,
+				      .suites = { SG_SUITE_AES256_GCM,
+						  SG_SUITE_CHACHA20_POLY1305 } };
+	struct sg_init_payload got_ip;
+	struct sg_resp_payload rp = { .user_id = 1000001, .suite = SG_SUITE_AES256_GCM,
+				      .keepalive_s = 25 };
+	struct sg_resp_payload got_rp;
+	struct sg_hdr h = { .type = SG_MSG_TICKET, .receiver = 0x01020304, .counter = 3 };
+	uint8_t secret[32], nonce[24], crand[16], rrand[16], plain[SG_TICKET_MSG_PLAIN_LEN];
+	uint8_t msg[SG_RESUME_LEN], resp[SG_RRESP_LEN], cs[32], cr[32], rs[32], rr[32];
+	const struct sg_resume_fixed fi = { .secret = secret, .nonce = nonce };
+	const struct sg_resume_fixed fc = { .random = crand };
+	const struct sg_resume_fixed fr = { .random = rrand };
+	const uint64_t issued = 1552521600; /* relay's unix clock at the V4 handshake */
+	uint64_t uid = 0;
+	int rc;
+
+	memset(&ring, 0, sizeof(ring));
+	ring.rotate_s = SG_TICKET_ROTATE_S;
+	ring.lifetime_s = SG_TICKET_LIFETIME_S;
+	seq(ring.cur.key, 32, 0x81);
+	ring.cur.id = 7;
+	ring.cur.born = issued;
+	ring.cur.valid = 1;
+	seq(secret, 32, 0xc1);
+	seq(nonce, 24, 0xa1);
+	seq(crand, 16, 0xd1);
+	seq(rrand, 16, 0xe1);
+	sg_tai64n_encode(ip.timestamp, issued + 60, 0);
+
+	fprintf(out, "\n### V8. Resumption\n\n"
+		     "Ticket key id 7 = bytes 0x81..0xa0, issued at unix 1552521600 for user "
+		     "1000001 with resumption secret = bytes 0xc1..0xe0 and nonce = bytes "
+		     "0xa1..0xb8; the TICKET travels in the V4 session (relay to client, counter "
+		     "3).  The client resumes a minute later: sender index 0x05060708, "
+		     "client_random = bytes 0xd1..0xe0, TAI64N of 2019-03-14 00:01:00 UTC, suites "
+		     "[AES-256-GCM, ChaCha20-Poly1305]; the relay answers with session index "
+		     "0x0a0b0c0e, relay_random = bytes 0xe1..0xf0, user 1000001, AES-256-GCM, "
+		     "keepalive 25 s.\n\n```\n");
+	if (sg_resume_ticket_issue(&ring, plain, 1000001, issued, &fi) != SG_TICKET_LIFETIME_S)
+		return SG_E_STATE;
+	dump(out, "TICKET plaintext", plain, sizeof(plain));
+	if ((rc = sg_aead_ctx_init(&r2c, SG_SUITE_AES256_GCM, k->r2c)) != SG_OK)
+		return rc;
+	rc = seal(out, "TICKET, AES-256-GCM, V4 relay -> client key, counter 3", &r2c, &h, plain,
+		  sizeof(plain));
+	sg_aead_ctx_wipe(&r2c);
+	if (rc != SG_OK)
+		return rc;
+
+	memset(&held, 0, sizeof(held));
+	sg_cookie_maker_init(&maker, k->relay.pub);
+	sg_cookie_checker_init(&checker, k->relay.pub);
+	if ((rc = sg_resume_ticket_store(&held, plain, sizeof(plain), 0)) != SG_OK ||
+	    (rc = sg_resume_create(&cl, msg, &held, 0x05060708, &ip, &maker, 0, &fc)) != SG_OK)
+		return rc;
+	dump(out, "RESUME", msg, sizeof(msg));
+	if (sg_cookie_validate(&checker, msg, sizeof(msg), NULL, 0, 0) != SG_MAC_MAC1_OK)
+		return SG_E_MAC1;
+	if ((rc = sg_resume_consume(&rl, &ring, msg, sizeof(msg), issued + 60, &got_ip, &uid)) !=
+	    SG_OK)
+		return rc;
+	if (uid != 1000001)
+		return SG_E_STATE;
+	if ((rc = sg_resume_response_create(&rl, resp, 0x0a0b0c0e, k->client.pub, &rp, &fr)) !=
+	    SG_OK)
+		return rc;
+	dump(out, "RESUME_RESP", resp, sizeof(resp));
+	if ((rc = sg_resume_response_consume(&cl, k->client.pub, resp, sizeof(resp), &got_rp)) !=
+		    SG_OK ||
+	    (rc = sg_resume_keys(&cl, cs, cr)) != SG_OK || (rc = sg_resume_keys(&rl, rs, rr)) != SG_OK)
+		return rc;
+	if (memcmp(cs, rr, 32) != 0 || memcmp(cr, rs, 32) != 0)
+		return SG_E_STATE;
+	dump(out, "resumed transport key client -> relay", cs, 32);
+	dump(out, "resumed transport key relay -> client", cr, 32);
+	fprintf(out, "```\n");
+	sg_ticket_ring_wipe(&ring);
+	sg_resume_ticket_wipe(&held);
+	sg_wipe(cs, sizeof(cs));
+	sg_wipe(cr, sizeof(cr));
+	sg_wipe(rs, sizeof(rs));
+	sg_wipe(rr, sizeof(rr));
+	return SG_OK;
+}
+
 int sg_vectors_print(FILE *out)
 {
 	struct keys k;
@@ -281,6 +377,8 @@ int sg_vectors_print(FILE *out)
 	rc = handshake(out, &k);
 	if (rc == SG_OK)
 		rc = transport(out, &k);
+	if (rc == SG_OK)
+		rc = resumption(out, &k);
 	sg_wipe(&k, sizeof(k));
 	return rc;
 }
