@@ -105,10 +105,12 @@ struct sg_store_msg {
  * In the open batch: SG_STORE_OK (m->seq set), SG_STORE_FULL_USER,
  * SG_STORE_FULL_TOTAL, or -1.  A (recipient, sender, msg_id) already stored
  * (committed or in the batch) is SG_STORE_OK with its seq, without a second
- * copy (idempotent: a sender's retry).  recipient is 1..max_users.  Seqs
- * grow within a run; after a restart they go on from the recipient's highest
- * stored seq (so they may repeat once a mailbox was emptied: a delivery
- * cursor must not outlive the process).
+ * copy (idempotent: a sender's retry).  Either way the message is durable
+ * only once the next sg_store_commit returns 0: answer STORED then, also to
+ * a retry (its first copy may still be in the open batch).  recipient is
+ * 1..max_users.  Seqs grow within a run; after a restart they go on from
+ * the recipient's highest stored seq (so they may repeat once a mailbox was
+ * emptied: a delivery cursor must not outlive the process).
  */
 int sg_store_mbox_put(struct sg_store *st, struct sg_store_msg *m, char *err, size_t errlen);
 /*
