@@ -6,8 +6,8 @@
  *   1. Sign-up commits: batches of B user puts then one commit, B in 1, 8,
  *      32, 128: the commit's latency (p50, p99, max) and users/s.
  *   2. Paced sign-ups at --rate (default 5,000/s), committed as the control
- *      plane will: when the batch is 1 ms old or holds 64 puts, whichever
- *      comes first.  Latency runs from the sign-up's scheduled arrival (so
+ *      plane will: when the batch is --window-us old (default 1,000) or
+ *      holds 64 puts, whichever comes first.  Latency runs from the sign-up's scheduled arrival (so
  *      time spent waiting behind a commit counts) to the end of the commit
  *      that made it durable: the issue's target is p99 under 5 ms.
  *   3. Mailbox: puts of 256-byte bodies in batches of 64 per commit,
@@ -35,12 +35,11 @@ enum {
 	MAX_USERS = 1u << 20,
 };
 
-#define PACED_BATCH_NS 1000000ull
-
 struct opts {
 	const char *parent;
 	double seconds;
 	double rate;
+	double window_us;       /* the paced phase's batch age limit */
 };
 
 /* Latencies in nanoseconds, grown as needed. */
@@ -143,8 +142,9 @@ static void sleep_until(uint64_t ns)
 		;
 }
 
-/* 2. Sign-ups arriving at rate/s, committed at 1 ms or 64 puts. */
-static uint64_t run_paced(struct sg_store *st, double rate, double seconds, uint64_t next_id)
+/* 2. Sign-ups arriving at rate/s, committed at window_ns or 64 puts. */
+static uint64_t run_paced(struct sg_store *st, double rate, uint64_t window_ns, double seconds,
+			  uint64_t next_id)
 {
 	uint64_t arrivals[PACED_BATCH_MAX];
 	uint64_t gap = (uint64_t)(1e9 / rate), t0 = mono_ns(), end, next, now;
@@ -167,7 +167,7 @@ static uint64_t run_paced(struct sg_store *st, double rate, double seconds, uint
 		}
 		now = mono_ns();        /* after the puts: the batch opened before now */
 		if (n > 0 && (n == PACED_BATCH_MAX ||
-			      now - sg_store_open_since_ns(st) >= PACED_BATCH_NS || next >= end)) {
+			      now - sg_store_open_since_ns(st) >= window_ns || next >= end)) {
 			uint64_t t = mono_ns();
 
 			check(sg_store_commit(st, errbuf, sizeof(errbuf)), "commit");
@@ -183,8 +183,8 @@ static uint64_t run_paced(struct sg_store *st, double rate, double seconds, uint
 		if (next >= end && n == 0)
 			break;
 		/* Nothing to do before the next arrival or the batch deadline. */
-		if (n > 0 && sg_store_open_since_ns(st) + PACED_BATCH_NS < next)
-			sleep_until(sg_store_open_since_ns(st) + PACED_BATCH_NS);
+		if (n > 0 && sg_store_open_since_ns(st) + window_ns < next)
+			sleep_until(sg_store_open_since_ns(st) + window_ns);
 		else if (next > now)
 			sleep_until(next);
 	}
@@ -252,11 +252,12 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: surge-bench-store [--dir DIR] [--seconds S] [--rate N]\n"
+		"usage: surge-bench-store [--dir DIR] [--seconds S] [--rate N] [--window-us W]\n"
 		"Sign-up commit latency and throughput of the relay's durable store, with\n"
 		"real fsync, in a temporary store made under DIR (default /tmp) and\n"
 		"removed afterwards; S seconds a phase (default 2); the paced phase\n"
-		"offers N sign-ups/s (default 5000).\n");
+		"offers N sign-ups/s (default 5000) and commits when the batch is W us old\n"
+		"(default 1000) or holds 64 sign-ups.\n");
 }
 
 static int parse_opts(struct opts *o, int argc, char **argv)
@@ -265,6 +266,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "window-us", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -274,6 +276,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	o->parent = "/tmp";
 	o->seconds = 2;
 	o->rate = 5000;
+	o->window_us = 1000;
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -287,6 +290,11 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'r':
 			o->rate = strtod(optarg, &end);
 			if (*end || !(o->rate >= 1 && o->rate <= 1e7))
+				goto bad;
+			break;
+		case 'w':
+			o->window_us = strtod(optarg, &end);
+			if (*end || !(o->window_us >= 0 && o->window_us <= 1e6))
 				goto bad;
 			break;
 		case 'h':
@@ -332,8 +340,8 @@ int main(int argc, char **argv)
 	printf("1. sign-ups: B user puts, then one commit\n");
 	for (unsigned i = 0; i < sizeof(batches) / sizeof(batches[0]); i++)
 		id = run_batches(st, batches[i], o.seconds, id);
-	printf("2. paced sign-ups, commit at 1 ms or %u puts\n", PACED_BATCH_MAX);
-	id = run_paced(st, o.rate, o.seconds, id);
+	printf("2. paced sign-ups, commit at %g us or %u puts\n", o.window_us, PACED_BATCH_MAX);
+	id = run_paced(st, o.rate, (uint64_t)(o.window_us * 1000), o.seconds, id);
 	printf("3. mailbox\n");
 	run_mbox(st, o.seconds);
 	sg_store_close(st);
