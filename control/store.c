@@ -141,7 +141,7 @@ static MDB_val val(const void *p, size_t n)
 static int is_foreign(int rc)
 {
 	return rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND ||
-	       rc == MDB_VERSION_MISMATCH || rc == MDB_INCOMPATIBLE || rc == MDB_BAD_VALSIZE;
+	       rc == MDB_INCOMPATIBLE || rc == MDB_BAD_VALSIZE;
 }
 
 static int refuse(const struct sg_store *st, char *err, size_t errlen, const char *why)

@@ -88,7 +88,10 @@ int sg_store_user_put(struct sg_store *st, const struct sg_store_user *u, char *
  */
 int sg_store_meta_put(struct sg_store *st, const char *name, const void *val, size_t len,
 		      char *err, size_t errlen);
-/* *len: room at val on entry.  1 found (len bytes copied, *len set), 0 absent, -1 error (also: no room). */
+/*
+ * *len: room at val on entry.  1 found (len bytes copied, *len set), 0 absent,
+ * -1 error (also when the value does not fit).
+ */
 int sg_store_meta_get(struct sg_store *st, const char *name, void *val, size_t *len,
 		      char *err, size_t errlen);
 
@@ -99,16 +102,19 @@ struct sg_store_msg {
 	uint64_t seq;            /* set by put: order within the recipient's mailbox */
 	uint8_t class, flags;    /* as in the DATA inner header (proto/transport_msg.h) */
 	uint16_t len;            /* body bytes (<= SG_STORE_BODY_MAX) */
-	const uint8_t *body;     /* put: the plaintext body; each: points at a decrypted copy valid during the callback */
+	/* put: the plaintext body; each: a decrypted copy, valid during the callback */
+	const uint8_t *body;
 };
 /*
  * In the open batch: SG_STORE_OK (m->seq set), SG_STORE_FULL_USER,
  * SG_STORE_FULL_TOTAL, or -1.  A (recipient, sender, msg_id) already stored
  * (committed or in the batch) is SG_STORE_OK with its seq, without a second
- * copy (idempotent: a sender's retry).  recipient is 1..max_users.  Seqs
- * grow within a run; after a restart they go on from the recipient's highest
- * stored seq (so they may repeat once a mailbox was emptied: a delivery
- * cursor must not outlive the process).
+ * copy (idempotent: a sender's retry).  Either way the message is durable
+ * only once the next sg_store_commit returns 0: answer STORED then, also to
+ * a retry (its first copy may still be in the open batch).  recipient is
+ * 1..max_users.  Seqs grow within a run; after a restart they go on from
+ * the recipient's highest stored seq (so they may repeat once a mailbox was
+ * emptied: a delivery cursor must not outlive the process).
  */
 int sg_store_mbox_put(struct sg_store *st, struct sg_store_msg *m, char *err, size_t errlen);
 /*
@@ -133,8 +139,9 @@ int sg_store_mbox_ack(struct sg_store *st, uint64_t recipient, uint64_t sender, 
 int sg_store_mbox_expire(struct sg_store *st, uint64_t now, unsigned max,
 			 void (*cb)(void *arg, const struct sg_store_msg *m), void *arg,
 			 char *err, size_t errlen);
-uint32_t sg_store_mbox_depth(const struct sg_store *st, uint64_t recipient); /* including the open batch */
-uint64_t sg_store_mbox_total(const struct sg_store *st);                      /* likewise */
+/* Messages held, including the open batch: one recipient's, and relay-wide. */
+uint32_t sg_store_mbox_depth(const struct sg_store *st, uint64_t recipient);
+uint64_t sg_store_mbox_total(const struct sg_store *st);
 /* Records that failed to open in sg_store_mbox_each since open. */
 uint64_t sg_store_mbox_bad(const struct sg_store *st);
 
@@ -144,8 +151,11 @@ uint64_t sg_store_mbox_bad(const struct sg_store *st);
  * to the committed state, err says why.
  */
 int sg_store_commit(struct sg_store *st, char *err, size_t errlen);
-unsigned sg_store_pending(const struct sg_store *st);        /* writes in the open batch */
-uint64_t sg_store_open_since_ns(const struct sg_store *st);  /* CLOCK_MONOTONIC ns when the batch opened, 0 if none */
-uint64_t sg_store_aborted(const struct sg_store *st);        /* batches lost since open */
+/* Writes in the open batch. */
+unsigned sg_store_pending(const struct sg_store *st);
+/* CLOCK_MONOTONIC ns when the batch opened, 0 if none. */
+uint64_t sg_store_open_since_ns(const struct sg_store *st);
+/* Batches lost (aborted) since open. */
+uint64_t sg_store_aborted(const struct sg_store *st);
 
 #endif /* SG_CONTROL_STORE_H */
