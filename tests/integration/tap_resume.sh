@@ -6,10 +6,6 @@
 # a RELAY_REPLY, then twice /reconnect, each a resumption (no X25519) after
 # which her DATA and the relay's RELAY_REPLY still go both ways; the relay
 # counts 2 handshakes, 2 resumptions and 4 TICKETs.
-#
-# Needs dataplane/worker.c to hand RESUME to the control plane's handshake
-# ring (and to drop TICKET and RESUME_RESP as unexpected); it passed with that
-# change applied locally.  Not in meson.build until that change lands.
 set -euo pipefail
 
 B=${1:?usage: tap_resume.sh BUILD_ROOT}
