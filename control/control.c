@@ -39,7 +39,9 @@
 enum {
 	CTL_BURST = 32,     /* frames dequeued at a time */
 	CTL_SESSION_MAX = 8 * CTL_BURST, /* session-bound frames per ring per round */
-	CTL_HS_BURST = 8,   /* handshakes per ring per round (~1 ms of X25519 each batch) */
+	CTL_HS_BURST = 8,   /* handshakes taken at a time (~1 ms of X25519 when all are full) */
+	CTL_HS_MAX = 128,   /* handshakes per ring per round, at most */
+	CTL_HS_BUDGET_US = 1500, /* handshake time per round, about (then the commit) */
 	CTL_REQUESTS = 4,
 	CTL_DELIVER_BUDGET = 256, /* mailbox messages sent per round */
 	CTL_TIMERS_BUDGET = 1024, /* session timers fired per round, at most */
@@ -472,7 +474,7 @@ static void measure_load(struct sg_plane *p)
 unsigned sg_plane_poll(struct sg_plane *p)
 {
 	struct rte_mbuf *ms[CTL_BURST];
-	uint64_t now = rte_get_tsc_cycles() / p->tsc_hz;
+	uint64_t now = rte_get_tsc_cycles() / p->tsc_hz, hs_until;
 	unsigned work = 0;
 
 	__atomic_store_n(&p->sessions->now, now, __ATOMIC_RELAXED);
@@ -489,23 +491,34 @@ unsigned sg_plane_poll(struct sg_plane *p)
 		} while (n == CTL_BURST && got < CTL_SESSION_MAX);
 		work += got;
 	}
-	/* Then a bounded share of handshakes, the extra RX queue polled between. */
+	/*
+	 * Then a bounded share of handshakes, the extra RX queue polled between:
+	 * bursts of CTL_HS_BURST from each ring while the round's handshake time
+	 * (CTL_HS_BUDGET_US) lasts, at most CTL_HS_MAX a ring.  A burst of full
+	 * handshakes takes about a millisecond of X25519, so that is one or two
+	 * bursts; resumptions (no X25519) are cheap, so many share one commit.
+	 */
+	hs_until = rte_get_tsc_cycles() + p->tsc_hz / 1000000 * CTL_HS_BUDGET_US;
 	for (unsigned w = 0; w < p->n_rings; w++) {
-		unsigned n = rte_ring_dequeue_burst(p->hs_rings[w], (void **)ms, CTL_HS_BURST, NULL);
+		unsigned got = 0, n;
 
-		/* Resumptions first: no X25519, so returning users are back soonest. */
-		for (unsigned i = 0; i < n; i++) {
-			if (is_resume(ms[i])) {
-				dispatch(p, ms[i]);
-				ms[i] = NULL; /* consumed */
+		do {
+			n = rte_ring_dequeue_burst(p->hs_rings[w], (void **)ms, CTL_HS_BURST, NULL);
+			/* Resumptions first: no X25519, so returning users are back soonest. */
+			for (unsigned i = 0; i < n; i++) {
+				if (is_resume(ms[i])) {
+					dispatch(p, ms[i]);
+					ms[i] = NULL; /* consumed */
+				}
 			}
-		}
-		for (unsigned i = 0; i < n; i++)
-			if (ms[i])
-				dispatch(p, ms[i]);
-		work += n;
-		if (n && p->between)
-			work += p->between(p->between_arg);
+			for (unsigned i = 0; i < n; i++)
+				if (ms[i])
+					dispatch(p, ms[i]);
+			got += n;
+			if (n && p->between)
+				work += p->between(p->between_arg);
+		} while (n == CTL_HS_BURST && got < CTL_HS_MAX && rte_get_tsc_cycles() < hs_until);
+		work += got;
 	}
 	/* Handshakes back from the handshake lcores: the cheap half. */
 	for (unsigned l = 0; l < p->n_hs_lcores; l++) {

@@ -13,9 +13,9 @@
  * included, and only then transmits the held frames in order; when the
  * commit fails they are dropped and counted (store_held_dropped): the
  * clients' retries find the users in memory and write them again, and a
- * sender without STORED sends again.  A round is bounded (CTL_HS_BURST
- * handshakes, CTL_SESSION_MAX frames a ring), so the wait a commit adds is
- * one round plus one fsync; the last SG_COMMIT_SAMPLES waits are kept for
+ * sender without STORED sends again.  A round is bounded (about 1.5 ms of
+ * handshakes, CTL_SESSION_MAX frames a ring: control.c), so the wait a
+ * commit adds is one round plus one fsync; the last SG_COMMIT_SAMPLES waits are kept for
  * `stats` (p50, p99, max).
  */
 #include <errno.h>

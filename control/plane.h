@@ -187,8 +187,10 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen);
 
 /*
  * One round, in priority order: all session-bound frames waiting (replies,
- * lookups, closes of established sessions), then at most CTL_HS_BURST
- * handshakes per worker, then the operator socket, expiry and reclamation.
+ * lookups, closes of established sessions), then handshakes for about
+ * 1.5 ms (resumptions first in each burst), the handshake lcores' results,
+ * the operator socket, the timing wheel, mailbox expiry, the commit (then
+ * the replies it held), mailbox delivery and reclamation.
  * A flood of initiations can delay sign-ups and log-ins but never the
  * established sessions' traffic.  The round is under load when the
  * handshake backlog at its start is above cfg->cookie_backlog (always when
