@@ -63,7 +63,7 @@ static const struct cfg_key cfg_keys[] = {
 	UINT("handshake_rate", handshake_rate, 1, 1000000),
 	UINT("keepalive", keepalive_s, 5, 3600),
 	OTHER("key_file", K_PATH, key_file),
-	UINT("mailbox_max_ttl", mailbox_max_ttl, 1, 31536000),
+	UINT("mailbox_max_ttl", mailbox_max_ttl, 1, 2592000), /* SG_TTL_MAX_S */
 	UINT("mailbox_per_user", mailbox_per_user, 1, 65535),
 	UINT("mailbox_total", mailbox_total, 1, 100000000),
 	UINT("max_sessions", max_sessions, 16, 16777215),

@@ -103,10 +103,16 @@ int sg_plane_store_user(struct sg_plane *p, const struct sg_user *u)
 	memcpy(su.pub, u->pub, SG_KEY_LEN);
 	memcpy(su.last_ts, u->last_ts, SG_TAI64N_LEN);
 	if (sg_store_user_put(p->store, &su, err, sizeof(err)) != 0) {
-		p->counters[SG_PC_STORE_ERRORS]++;
+		sg_plane_store_failed(p, err);
 		return -1;
 	}
 	return 0;
+}
+
+void sg_plane_store_failed(struct sg_plane *p, const char *err)
+{
+	p->counters[SG_PC_STORE_ERRORS]++;
+	snprintf(p->store_error, sizeof(p->store_error), "%s", err);
 }
 
 void sg_plane_hold(struct sg_plane *p, struct rte_mbuf *m, uint16_t port)
@@ -142,11 +148,22 @@ int sg_plane_commit(struct sg_plane *p)
 
 	if (!p->store || (!sg_store_pending(p->store) && !p->held.n))
 		return 0;
+	/*
+	 * A write that failed inside the batch (map full, I/O) threw the whole
+	 * batch away (store.h): what the held frames promise is not on disk.
+	 */
+	if (sg_store_aborted(p->store) != p->store_aborted) {
+		p->store_aborted = sg_store_aborted(p->store);
+		release_held(p, 0);
+		if (sg_store_pending(p->store))
+			sg_store_commit(p->store, err, sizeof(err)); /* later writes: no promise held */
+		return -1;
+	}
 	since = sg_store_open_since_ns(p->store);
 	rc = sg_store_commit(p->store, err, sizeof(err));
 	if (rc != 0) {
-		p->counters[SG_PC_STORE_ERRORS]++;
-		snprintf(p->store_error, sizeof(p->store_error), "%s", err);
+		sg_plane_store_failed(p, err);
+		p->store_aborted = sg_store_aborted(p->store);
 		release_held(p, 0);
 		return -1;
 	}

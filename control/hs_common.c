@@ -99,3 +99,30 @@ void sg_hs_session_install(struct sg_plane *p, struct rte_mbuf *m, struct sg_ses
 		}
 	}
 }
+
+int sg_hs_admit(struct sg_plane *p, struct rte_mbuf *m)
+{
+	const struct sg_toctl *t = rte_mbuf_to_priv(m);
+	const uint8_t *msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off);
+	const uint64_t now = sg_session_now(p->sessions);
+	uint8_t src[18];
+	size_t srclen = sg_hs_cookie_source(&t->pkt.src, src);
+	int rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
+
+	if (rc < 0) {
+		p->counters[SG_PC_HS_MAC1]++;
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	if (p->under_load && rc != SG_MAC_BOTH_OK) {
+		sg_hs_cookie_reply(p, m, msg, src, srclen, now);
+		return 0;
+	}
+	if (p->under_load && !sg_ratelimit_allow(&p->ratelimit, t->pkt.src.family,
+						 t->pkt.src.addr, sg_hs_monotonic_ns())) {
+		p->counters[SG_PC_HS_RATELIMITED]++;
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	return 1;
+}

@@ -39,6 +39,14 @@ void sg_hs_cookie_reply(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *m
 			const uint8_t *src, size_t srclen, uint64_t now);
 
 /*
+ * The checks before any DH, for an initiation or a RESUME in m: mac1; under
+ * load, mac2 (else a cookie reply); under load, the source's token bucket.
+ * 1: go on; 0: m was consumed (counted: handshake_mac1, cookie_replies,
+ * handshake_ratelimited).
+ */
+int sg_hs_admit(struct sg_plane *p, struct rte_mbuf *m);
+
+/*
  * Fill session s (keys already in it) for user u with the given suite and
  * the client's index, reached the way m came; publish it as the user's
  * session at index, retiring the one it replaces (counted).

@@ -55,28 +55,15 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 {
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
 	const uint8_t *msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off);
-	const uint64_t now = sg_session_now(p->sessions);
 	struct sg_hs_prep *x = sg_hs_prep_of(m);
-	uint8_t src[18];
-	size_t srclen = sg_hs_cookie_source(&t->pkt.src, src);
-	int rc;
 
-	rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
-	if (rc < 0 || !x) { /* no room for x: cannot happen with the relay's mbufs */
+	if (!x) { /* no room for the state: cannot happen with the relay's mbufs */
 		p->counters[SG_PC_HS_MAC1]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (p->under_load && rc != SG_MAC_BOTH_OK) {
-		sg_hs_cookie_reply(p, m, msg, src, srclen, now);
+	if (!sg_hs_admit(p, m))
 		return;
-	}
-	if (p->under_load && !sg_ratelimit_allow(&p->ratelimit, t->pkt.src.family,
-						 t->pkt.src.addr, sg_hs_monotonic_ns())) {
-		p->counters[SG_PC_HS_RATELIMITED]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
 	if (p->n_hs_lcores) {
 		if (sg_hs_lcore_submit(&p->hs_lcores[p->hs_next++ % p->n_hs_lcores], m) != 0) {
 			p->counters[SG_PC_HS_BUSY]++;

@@ -135,7 +135,7 @@ void sg_plane_mbox_store(struct sg_plane *p, struct sg_session *s, struct rte_mb
 		sg_plane_reply(p, s, m, SG_REPLY_MAILBOX_FULL, rc == SG_STORE_FULL_TOTAL);
 		return;
 	default:
-		p->counters[SG_PC_STORE_ERRORS]++;
+		sg_plane_store_failed(p, err);
 		sg_plane_reply(p, s, m, SG_REPLY_UNAVAILABLE, 0);
 	}
 }
@@ -151,6 +151,8 @@ void sg_plane_mbox_ack(struct sg_plane *p, const struct sg_session *s,
 		int rc = sg_store_mbox_ack(p->store, s->user_id, e[i].sender_user, e[i].msg_id, err,
 					   sizeof(err));
 
+		if (rc < 0)
+			sg_plane_store_failed(p, err);
 		if (rc > 0) {
 			struct sg_mbox_delivery *d = delivery_of(p, s->user_id);
 
@@ -160,8 +162,6 @@ void sg_plane_mbox_ack(struct sg_plane *p, const struct sg_session *s,
 				d->progress_ms = now_ms();
 			}
 		}
-		else if (rc < 0)
-			p->counters[SG_PC_STORE_ERRORS]++;
 	}
 }
 
@@ -243,7 +243,7 @@ unsigned sg_plane_mbox_deliver(struct sg_plane *p, unsigned budget)
 					     sizeof(err)) :
 			  0;
 		if (n < 0)
-			p->counters[SG_PC_STORE_ERRORS]++;
+			sg_plane_store_failed(p, err);
 		if (n < 0 || (!c.stop && (unsigned)n < want)) {
 			/* Done (or the session is gone): the next log-in starts over. */
 			p->deliver[i] = p->deliver[--p->n_deliver];
@@ -265,7 +265,7 @@ unsigned sg_plane_mbox_expire(struct sg_plane *p)
 	p->mbox_expired_at = now;
 	n = sg_store_mbox_expire(p->store, now, EXPIRE_MAX, NULL, NULL, err, sizeof(err));
 	if (n < 0) {
-		p->counters[SG_PC_STORE_ERRORS]++;
+		sg_plane_store_failed(p, err);
 		return 0;
 	}
 	p->counters[SG_PC_MBOX_EXPIRED] += (unsigned)n;

@@ -175,6 +175,7 @@ struct sg_plane {
 	uint32_t commit_wait_us[SG_COMMIT_SAMPLES]; /* batch opened -> durable */
 	uint64_t commit_samples;
 	char store_error[256];                /* the last store error, for stats */
+	uint64_t store_aborted;               /* sg_store_aborted() at the last commit */
 	struct sg_ticket_ring *tickets;       /* resumption ticket keys, in secure memory */
 	uint32_t tickets_saved_id;            /* current ticket key id last written to the store */
 };
@@ -217,6 +218,8 @@ int sg_plane_store_open(struct sg_plane *p, char *err, size_t errlen);
 void sg_plane_store_close(struct sg_plane *p);
 /* Write u's record into the open batch (no store: nothing).  0, or -1 (counted). */
 int sg_plane_store_user(struct sg_plane *p, const struct sg_user *u);
+/* A store write or commit failed: counted, err kept for stats. */
+void sg_plane_store_failed(struct sg_plane *p, const char *err);
 /* Hold m (finished, for the control TX queue of port) until the commit. */
 void sg_plane_hold(struct sg_plane *p, struct rte_mbuf *m, uint16_t port);
 /* Commit the open batch, then send (or, on failure, drop) the held frames: 1 committed, 0 nothing to do, -1 failed. */

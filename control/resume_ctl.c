@@ -59,17 +59,15 @@ void sg_plane_resume(struct sg_plane *p, struct rte_mbuf *m)
 {
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
 	const uint8_t *msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off);
-	const uint64_t now = sg_session_now(p->sessions);
 	const uint64_t unix_now = (uint64_t)time(NULL);
 	struct sg_resume rs;
 	struct sg_init_payload ip;
 	struct sg_resp_payload rp;
 	struct sg_session *s;
 	struct sg_user *u;
-	uint8_t src[18], resp[SG_RRESP_LEN];
+	uint8_t resp[SG_RRESP_LEN];
 	uint64_t user_id = 0;
 	uint32_t index;
-	size_t srclen = sg_hs_cookie_source(&t->pkt.src, src);
 	int rc;
 	uint8_t suite;
 
@@ -78,20 +76,8 @@ void sg_plane_resume(struct sg_plane *p, struct rte_mbuf *m)
 		refuse(p, m, &rs, SG_PC_RESUME_BAD_TICKET);
 		return;
 	}
-	rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
-	if (rc < 0) {
-		refuse(p, m, &rs, SG_PC_HS_MAC1);
+	if (!sg_hs_admit(p, m))
 		return;
-	}
-	if (p->under_load && rc != SG_MAC_BOTH_OK) {
-		sg_hs_cookie_reply(p, m, msg, src, srclen, now);
-		return;
-	}
-	if (p->under_load && !sg_ratelimit_allow(&p->ratelimit, t->pkt.src.family,
-						 t->pkt.src.addr, sg_hs_monotonic_ns())) {
-		refuse(p, m, &rs, SG_PC_HS_RATELIMITED);
-		return;
-	}
 	sg_ticket_ring_tick(p->tickets, unix_now);
 	rc = sg_resume_consume(&rs, p->tickets, msg, t->pkt.payload_len, unix_now, &ip, &user_id);
 	if (rc != SG_OK) {
@@ -171,7 +157,7 @@ void sg_plane_tickets_sync(struct sg_plane *p)
 	if (sg_store_meta_put(p->store, TICKET_KEYS_META, buf, sizeof(buf), err, sizeof(err)) == 0)
 		p->tickets_saved_id = p->tickets->cur.id;
 	else
-		p->counters[SG_PC_STORE_ERRORS]++;
+		sg_plane_store_failed(p, err);
 	sg_wipe(buf, sizeof(buf));
 }
 

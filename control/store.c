@@ -39,13 +39,13 @@
  */
 #include <errno.h>
 #include <lmdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "control/err.h"
 #include "control/store.h"
 #include "crypto/crypto.h"
 #include "crypto/spool.h"
@@ -94,19 +94,6 @@ struct sg_store {
 	char dir[256];
 };
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static void put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--, v >>= 8)
@@ -146,7 +133,7 @@ static int is_foreign(int rc)
 
 static int refuse(const struct sg_store *st, char *err, size_t errlen, const char *why)
 {
-	return fail(err, errlen, "%s/data.mdb is not a surge store (%s): refusing to start;"
+	return sg_seterr(err, errlen, "%s/data.mdb is not a surge store (%s): refusing to start;"
 		    " move it away or restore it", st->dir, why);
 }
 
@@ -161,7 +148,7 @@ static int batch_begin(struct sg_store *st, char *err, size_t errlen)
 	rc = mdb_txn_begin(st->env, NULL, 0, &st->wtxn);
 	if (rc) {
 		st->wtxn = NULL;
-		return fail(err, errlen, "store: cannot begin a write transaction: %s",
+		return sg_seterr(err, errlen, "store: cannot begin a write transaction: %s",
 			    mdb_strerror(rc));
 	}
 	st->open_since_ns = now_ns();
@@ -203,9 +190,9 @@ static int batch_fail(struct sg_store *st, int rc, const char *what, char *err, 
 	batch_end(st);
 	st->aborted++;
 	if (rc == MDB_MAP_FULL)
-		return fail(err, errlen, "store full (map_bytes %llu) at %s: batch of %u writes"
+		return sg_seterr(err, errlen, "store full (map_bytes %llu) at %s: batch of %u writes"
 			    " lost", (unsigned long long)st->map_bytes, what, lost);
-	return fail(err, errlen, "store: %s: %s: batch of %u writes lost", what,
+	return sg_seterr(err, errlen, "store: %s: %s: batch of %u writes lost", what,
 		    mdb_strerror(rc), lost);
 }
 
@@ -241,9 +228,9 @@ int sg_store_commit(struct sg_store *st, char *err, size_t errlen)
 		batch_end(st);
 		st->aborted++;
 		if (rc == MDB_MAP_FULL)
-			return fail(err, errlen, "store full (map_bytes %llu): batch of %u"
+			return sg_seterr(err, errlen, "store full (map_bytes %llu): batch of %u"
 				    " writes lost", (unsigned long long)st->map_bytes, n);
-		return fail(err, errlen, "store: commit failed: %s: batch of %u writes lost",
+		return sg_seterr(err, errlen, "store: commit failed: %s: batch of %u writes lost",
 			    mdb_strerror(rc), n);
 	}
 	batch_end(st);
@@ -284,7 +271,7 @@ static int read_begin(struct sg_store *st, MDB_txn **txn, char *err, size_t errl
 	}
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
 	if (rc)
-		return fail(err, errlen, "store: cannot begin a read transaction: %s",
+		return sg_seterr(err, errlen, "store: cannot begin a read transaction: %s",
 			    mdb_strerror(rc));
 	if (!st->rtxn_busy && !st->rtxn) {
 		st->rtxn = *txn;
@@ -329,7 +316,7 @@ static int create_store(struct sg_store *st, char *err, size_t errlen)
 
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc)
-		return fail(err, errlen, "store: cannot create a store in %s: %s", st->dir,
+		return sg_seterr(err, errlen, "store: cannot create a store in %s: %s", st->dir,
 			    mdb_strerror(rc));
 	rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta);
 	if (rc == 0)
@@ -353,12 +340,12 @@ static int create_store(struct sg_store *st, char *err, size_t errlen)
 	}
 	if (rc) {
 		mdb_txn_abort(txn);
-		return fail(err, errlen, "store: cannot create a store in %s: %s", st->dir,
+		return sg_seterr(err, errlen, "store: cannot create a store in %s: %s", st->dir,
 			    mdb_strerror(rc));
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc)
-		return fail(err, errlen, "store: cannot create a store in %s: %s", st->dir,
+		return sg_seterr(err, errlen, "store: cannot create a store in %s: %s", st->dir,
 			    mdb_strerror(rc));
 	return 0;
 }
@@ -380,7 +367,7 @@ static int check_store(struct sg_store *st, char *err, size_t errlen)
 	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
 		return is_foreign(rc) ? refuse(st, err, errlen, mdb_strerror(rc)) :
-			fail(err, errlen, "store: cannot read %s: %s", st->dir, mdb_strerror(rc));
+			sg_seterr(err, errlen, "store: cannot read %s: %s", st->dir, mdb_strerror(rc));
 	rc = mdb_dbi_open(txn, "meta", 0, &st->meta);
 	if (rc == MDB_NOTFOUND) {
 		rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
@@ -426,7 +413,7 @@ static int check_store(struct sg_store *st, char *err, size_t errlen)
 		goto bad;
 	rc = mdb_txn_commit(txn);       /* read-only: keeps the dbi handles */
 	if (rc)
-		return fail(err, errlen, "store: cannot read %s: %s", st->dir, mdb_strerror(rc));
+		return sg_seterr(err, errlen, "store: cannot read %s: %s", st->dir, mdb_strerror(rc));
 	return 0;
 bad:
 	mdb_txn_abort(txn);
@@ -434,7 +421,7 @@ bad:
 		return refuse(st, err, errlen, "a database of the store is missing");
 	if (is_foreign(rc))
 		return refuse(st, err, errlen, mdb_strerror(rc));
-	return fail(err, errlen, "store: cannot read %s: %s", st->dir, mdb_strerror(rc));
+	return sg_seterr(err, errlen, "store: cannot read %s: %s", st->dir, mdb_strerror(rc));
 }
 
 /* depth, total and next_seq from one pass over mbox. */
@@ -450,7 +437,7 @@ static int scan_mailboxes(struct sg_store *st, char *err, size_t errlen)
 	rc = mdb_cursor_open(txn, st->mbox, &cur);
 	if (rc) {
 		read_end(st, txn);
-		return fail(err, errlen, "store: mailbox scan: %s", mdb_strerror(rc));
+		return sg_seterr(err, errlen, "store: mailbox scan: %s", mdb_strerror(rc));
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -458,7 +445,7 @@ static int scan_mailboxes(struct sg_store *st, char *err, size_t errlen)
 
 		if (k.mv_size != REC_KEY_LEN) {
 			rc = -1;
-			fail(err, errlen, "store %s: mailbox key of %zu bytes (want %d):"
+			sg_seterr(err, errlen, "store %s: mailbox key of %zu bytes (want %d):"
 			     " the store is damaged; restore it", st->dir, k.mv_size, REC_KEY_LEN);
 			break;
 		}
@@ -466,7 +453,7 @@ static int scan_mailboxes(struct sg_store *st, char *err, size_t errlen)
 		seq = be64((const uint8_t *)k.mv_data + 8);
 		if (r == 0 || r > st->max_users) {
 			rc = -1;
-			fail(err, errlen, "store %s: mailbox of user %llu, above max_users %u:"
+			sg_seterr(err, errlen, "store %s: mailbox of user %llu, above max_users %u:"
 			     " raise max_users", st->dir, (unsigned long long)r, st->max_users);
 			break;
 		}
@@ -479,7 +466,7 @@ static int scan_mailboxes(struct sg_store *st, char *err, size_t errlen)
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc > 0)
-		fail(err, errlen, "store: mailbox scan: %s", mdb_strerror(rc));
+		sg_seterr(err, errlen, "store: mailbox scan: %s", mdb_strerror(rc));
 	return -1;
 }
 
@@ -491,23 +478,23 @@ static int check_dir(struct sg_store *st, int init, char *err, size_t errlen)
 
 	if (stat(st->dir, &sb) != 0) {
 		if (errno != ENOENT)
-			return fail(err, errlen, "store: %s: %s", st->dir, strerror(errno));
+			return sg_seterr(err, errlen, "store: %s: %s", st->dir, strerror(errno));
 		if (!init)
-			return fail(err, errlen, "no store in %s: start once with --store-init 1"
+			return sg_seterr(err, errlen, "no store in %s: start once with --store-init 1"
 				    " (store_init = 1) to create one", st->dir);
 		if (mkdir(st->dir, 0700) != 0)
-			return fail(err, errlen, "store: cannot create %s: %s", st->dir,
+			return sg_seterr(err, errlen, "store: cannot create %s: %s", st->dir,
 				    strerror(errno));
 		return 1;
 	}
 	if (!S_ISDIR(sb.st_mode))
-		return fail(err, errlen, "store: %s is not a directory", st->dir);
+		return sg_seterr(err, errlen, "store: %s is not a directory", st->dir);
 	snprintf(path, sizeof(path), "%s/data.mdb", st->dir);
 	if (stat(path, &sb) != 0) {
 		if (errno != ENOENT)
-			return fail(err, errlen, "store: %s: %s", path, strerror(errno));
+			return sg_seterr(err, errlen, "store: %s: %s", path, strerror(errno));
 		if (!init)
-			return fail(err, errlen, "no store in %s: start once with --store-init 1"
+			return sg_seterr(err, errlen, "no store in %s: start once with --store-init 1"
 				    " (store_init = 1) to create one", st->dir);
 		return 1;
 	}
@@ -525,17 +512,17 @@ int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *er
 
 	*out = NULL;
 	if (!o->dir || !o->dir[0])
-		return fail(err, errlen, "store: no directory given");
+		return sg_seterr(err, errlen, "store: no directory given");
 	if (strlen(o->dir) >= sizeof(st->dir))
-		return fail(err, errlen, "store: directory name too long: %s", o->dir);
+		return sg_seterr(err, errlen, "store: directory name too long: %s", o->dir);
 	if (o->max_users == 0 || o->max_users > MAX_USERS_LIMIT)
-		return fail(err, errlen, "store: max_users %u not in 1..%u", o->max_users,
+		return sg_seterr(err, errlen, "store: max_users %u not in 1..%u", o->max_users,
 			    MAX_USERS_LIMIT);
 	if (sg_crypto_init() != SG_OK)
-		return fail(err, errlen, "store: the crypto library cannot start");
+		return sg_seterr(err, errlen, "store: the crypto library cannot start");
 	st = calloc(1, sizeof(*st));
 	if (!st)
-		return fail(err, errlen, "store: out of memory");
+		return sg_seterr(err, errlen, "store: out of memory");
 	strcpy(st->dir, o->dir);
 	st->max_users = o->max_users;
 	st->per_user = o->mbox_per_user ? o->mbox_per_user : DEFAULT_PER_USER;
@@ -544,7 +531,7 @@ int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *er
 	st->depth = calloc((size_t)st->max_users + 1, sizeof(*st->depth));
 	st->next_seq = calloc((size_t)st->max_users + 1, sizeof(*st->next_seq));
 	if (!st->depth || !st->next_seq) {
-		fail(err, errlen, "store: out of memory for %u users", st->max_users);
+		sg_seterr(err, errlen, "store: out of memory for %u users", st->max_users);
 		goto out_free;
 	}
 	absent = check_dir(st, o->init, err, errlen);
@@ -557,7 +544,7 @@ int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *er
 	if (rc == 0)
 		rc = mdb_env_set_maxdbs(st->env, 8);
 	if (rc) {
-		fail(err, errlen, "store: %s", mdb_strerror(rc));
+		sg_seterr(err, errlen, "store: %s", mdb_strerror(rc));
 		goto out_env;
 	}
 	if (o->nosync)
@@ -567,7 +554,7 @@ int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *er
 		if (is_foreign(rc))
 			refuse(st, err, errlen, mdb_strerror(rc));
 		else
-			fail(err, errlen, "store: cannot open %s: %s", st->dir, mdb_strerror(rc));
+			sg_seterr(err, errlen, "store: cannot open %s: %s", st->dir, mdb_strerror(rc));
 		goto out_env;
 	}
 	if (!absent) {
@@ -575,7 +562,7 @@ int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *er
 		if (absent < 0)
 			goto out_env;
 		if (absent && !o->init) {
-			fail(err, errlen, "no store in %s: start once with --store-init 1"
+			sg_seterr(err, errlen, "no store in %s: start once with --store-init 1"
 			     " (store_init = 1) to create one", st->dir);
 			goto out_env;
 		}
@@ -624,7 +611,7 @@ int sg_store_user_put(struct sg_store *st, const struct sg_store_user *u, char *
 	int rc;
 
 	if (u->id == 0)
-		return fail(err, errlen, "store: user id 0");
+		return sg_seterr(err, errlen, "store: user id 0");
 	put_be64(key, u->id);
 	rec[0] = USER_VERSION;
 	memcpy(rec + 1, u->pub, SG_KEY_LEN);
@@ -654,20 +641,20 @@ int sg_store_users_load(struct sg_store *st, int (*cb)(void *arg, const struct s
 	rc = mdb_cursor_open(txn, st->users, &cur);
 	if (rc) {
 		read_end(st, txn);
-		return fail(err, errlen, "store: users: %s", mdb_strerror(rc));
+		return sg_seterr(err, errlen, "store: users: %s", mdb_strerror(rc));
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *p = v.mv_data;
 
 		if (k.mv_size != 8) {
-			ret = fail(err, errlen, "store %s: users key of %zu bytes (want 8): the"
+			ret = sg_seterr(err, errlen, "store %s: users key of %zu bytes (want 8): the"
 				   " store is damaged", st->dir, k.mv_size);
 			break;
 		}
 		u.id = be64(k.mv_data);
 		if (v.mv_size != USER_VAL_LEN || p[0] != USER_VERSION) {
-			ret = fail(err, errlen, "store %s: user %llu: record of %zu bytes,"
+			ret = sg_seterr(err, errlen, "store %s: user %llu: record of %zu bytes,"
 				   " version %u (want %d bytes, version %d): the store is damaged",
 				   st->dir, (unsigned long long)u.id, v.mv_size,
 				   v.mv_size ? p[0] : 0u, USER_VAL_LEN, USER_VERSION);
@@ -682,7 +669,7 @@ int sg_store_users_load(struct sg_store *st, int (*cb)(void *arg, const struct s
 			break;
 	}
 	if (ret == 0 && rc != MDB_NOTFOUND)
-		ret = fail(err, errlen, "store: users: %s", mdb_strerror(rc));
+		ret = sg_seterr(err, errlen, "store: users: %s", mdb_strerror(rc));
 	mdb_cursor_close(cur);
 	read_end(st, txn);
 	return ret;
@@ -695,7 +682,7 @@ static int meta_key(char key[META_KEY_MAX], const char *name, char *err, size_t 
 	size_t n = name ? strlen(name) : 0;
 
 	if (n == 0 || n > SG_STORE_META_NAME_MAX)
-		return fail(err, errlen, "store: metadata name of %zu bytes (1..%d)", n,
+		return sg_seterr(err, errlen, "store: metadata name of %zu bytes (1..%d)", n,
 			    SG_STORE_META_NAME_MAX);
 	memcpy(key, META_APP_PREFIX, 4);
 	memcpy(key + 4, name, n);
@@ -713,7 +700,7 @@ int sg_store_meta_put(struct sg_store *st, const char *name, const void *val_, s
 	if (kn < 0)
 		return -1;
 	if (len > SG_STORE_META_VAL_MAX)
-		return fail(err, errlen, "store: metadata %s: %zu bytes (at most %d)", name, len,
+		return sg_seterr(err, errlen, "store: metadata %s: %zu bytes (at most %d)", name, len,
 			    SG_STORE_META_VAL_MAX);
 	if (batch_begin(st, err, errlen))
 		return -1;
@@ -744,9 +731,9 @@ int sg_store_meta_get(struct sg_store *st, const char *name, void *val_, size_t 
 	if (rc == MDB_NOTFOUND) {
 		ret = 0;
 	} else if (rc) {
-		ret = fail(err, errlen, "store: metadata %s: %s", name, mdb_strerror(rc));
+		ret = sg_seterr(err, errlen, "store: metadata %s: %s", name, mdb_strerror(rc));
 	} else if (v.mv_size > *len) {
-		ret = fail(err, errlen, "store: metadata %s: %zu bytes, room for %zu", name,
+		ret = sg_seterr(err, errlen, "store: metadata %s: %zu bytes, room for %zu", name,
 			   v.mv_size, *len);
 	} else {
 		memcpy(val_, v.mv_data, v.mv_size);
@@ -821,10 +808,10 @@ int sg_store_mbox_put(struct sg_store *st, struct sg_store_msg *m, char *err, si
 	int rc;
 
 	if (r == 0 || r > st->max_users)
-		return fail(err, errlen, "store: recipient %llu not in 1..%u",
+		return sg_seterr(err, errlen, "store: recipient %llu not in 1..%u",
 			    (unsigned long long)r, st->max_users);
 	if (m->len > SG_STORE_BODY_MAX || (m->len && !m->body))
-		return fail(err, errlen, "store: body of %u bytes (at most %d)", m->len,
+		return sg_seterr(err, errlen, "store: body of %u bytes (at most %d)", m->len,
 			    SG_STORE_BODY_MAX);
 	if (batch_begin(st, err, errlen))
 		return -1;
@@ -836,7 +823,7 @@ int sg_store_mbox_put(struct sg_store *st, struct sg_store_msg *m, char *err, si
 		return SG_STORE_OK;
 	}
 	if (rc == 0)
-		return fail(err, errlen, "store: mailbox index entry of %zu bytes for user %llu:"
+		return sg_seterr(err, errlen, "store: mailbox index entry of %zu bytes for user %llu:"
 			    " the store is damaged", v.mv_size, (unsigned long long)r);
 	if (rc != MDB_NOTFOUND)
 		return batch_fail(st, rc, "mailbox lookup", err, errlen);
@@ -845,7 +832,7 @@ int sg_store_mbox_put(struct sg_store *st, struct sg_store_msg *m, char *err, si
 	if (st->total >= st->total_cap)
 		return SG_STORE_FULL_TOTAL;
 	if (journal_reserve(st, 1))
-		return fail(err, errlen, "store: out of memory");
+		return sg_seterr(err, errlen, "store: out of memory");
 
 	seq = st->next_seq[r] ? st->next_seq[r] : 1;
 	rec_key(rk, r, seq);
@@ -929,7 +916,7 @@ int sg_store_mbox_ack(struct sg_store *st, uint64_t recipient, uint64_t sender, 
 	if (recipient == 0 || recipient > st->max_users)
 		return 0;
 	if (journal_reserve(st, 1))
-		return fail(err, errlen, "store: out of memory");
+		return sg_seterr(err, errlen, "store: out of memory");
 	if (batch_begin(st, err, errlen))
 		return -1;
 	id_key(ik, recipient, sender, msg_id);
@@ -940,7 +927,7 @@ int sg_store_mbox_ack(struct sg_store *st, uint64_t recipient, uint64_t sender, 
 	if (rc)
 		return batch_fail(st, rc, "mailbox lookup", err, errlen);
 	if (v.mv_size != ID_VAL_LEN)
-		return fail(err, errlen, "store: mailbox index entry of %zu bytes for user %llu:"
+		return sg_seterr(err, errlen, "store: mailbox index entry of %zu bytes for user %llu:"
 			    " the store is damaged", v.mv_size, (unsigned long long)recipient);
 	seq = sg_le64(v.mv_data);
 	expires = sg_le64((const uint8_t *)v.mv_data + 8);
@@ -986,7 +973,7 @@ int sg_store_mbox_expire(struct sg_store *st, uint64_t now, unsigned max,
 		}
 		if (k.mv_size != EXP_KEY_LEN || v.mv_size != EXP_VAL_LEN) {
 			mdb_cursor_close(cur);
-			return fail(err, errlen, "store %s: expiry entry of %zu+%zu bytes: the"
+			return sg_seterr(err, errlen, "store %s: expiry entry of %zu+%zu bytes: the"
 				    " store is damaged", st->dir, k.mv_size, v.mv_size);
 		}
 		m.expires = be64(k.mv_data);
@@ -1000,7 +987,7 @@ int sg_store_mbox_expire(struct sg_store *st, uint64_t now, unsigned max,
 		m.msg_id = sg_le64((const uint8_t *)v.mv_data + 8);
 		if (m.recipient == 0 || m.recipient > st->max_users) {
 			mdb_cursor_close(cur);
-			return fail(err, errlen, "store %s: expiry entry for user %llu above"
+			return sg_seterr(err, errlen, "store %s: expiry entry for user %llu above"
 				    " max_users", st->dir, (unsigned long long)m.recipient);
 		}
 		rec_key(rk, m.recipient, m.seq);
@@ -1049,7 +1036,7 @@ int sg_store_mbox_each(struct sg_store *st, uint64_t recipient, uint64_t after, 
 	rc = mdb_cursor_open(txn, st->mbox, &cur);
 	if (rc) {
 		read_end(st, txn);
-		return fail(err, errlen, "store: mailbox read: %s", mdb_strerror(rc));
+		return sg_seterr(err, errlen, "store: mailbox read: %s", mdb_strerror(rc));
 	}
 	rec_key(rk, recipient, after + 1);
 	k = val(rk, sizeof(rk));
@@ -1081,7 +1068,7 @@ int sg_store_mbox_each(struct sg_store *st, uint64_t recipient, uint64_t after, 
 	read_end(st, txn);
 	sg_wipe(body, sizeof(body));
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return fail(err, errlen, "store: mailbox read: %s", mdb_strerror(rc));
+		return sg_seterr(err, errlen, "store: mailbox read: %s", mdb_strerror(rc));
 	return (int)n;
 }
 

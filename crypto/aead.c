@@ -62,6 +62,18 @@ void sg_aead_nonce(uint8_t nonce[12], uint64_t counter)
 	sg_put_le64(nonce + 4, counter);
 }
 
+int sg_aead_ctx_init_pair(struct sg_aead_ctx *send, struct sg_aead_ctx *recv, uint8_t suite,
+			  uint8_t send_key[SG_KEY_LEN], uint8_t recv_key[SG_KEY_LEN])
+{
+	int rc = sg_aead_ctx_init(send, suite, send_key);
+
+	if (rc == SG_OK)
+		rc = sg_aead_ctx_init(recv, suite, recv_key);
+	sodium_memzero(send_key, SG_KEY_LEN);
+	sodium_memzero(recv_key, SG_KEY_LEN);
+	return rc;
+}
+
 int sg_aead_ctx_init(struct sg_aead_ctx *ctx, uint8_t suite, const uint8_t key[SG_KEY_LEN])
 {
 	sodium_memzero(ctx, sizeof(*ctx));

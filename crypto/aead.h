@@ -32,6 +32,13 @@ struct sg_aead_ctx {
 int sg_aead_ctx_init(struct sg_aead_ctx *ctx, uint8_t suite, const uint8_t key[SG_KEY_LEN]);
 void sg_aead_ctx_wipe(struct sg_aead_ctx *ctx);
 
+/*
+ * Both directions of a session from its raw keys, which are wiped whatever
+ * happens (a handshake's or a resumption's split, client side).
+ */
+int sg_aead_ctx_init_pair(struct sg_aead_ctx *send, struct sg_aead_ctx *recv, uint8_t suite,
+			  uint8_t send_key[SG_KEY_LEN], uint8_t recv_key[SG_KEY_LEN]);
+
 /* One frame of a burst.  status is written by the burst call. */
 struct sg_aead_op {
 	const struct sg_aead_ctx *ctx;

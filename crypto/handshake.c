@@ -182,13 +182,7 @@ int sg_hs_response_to_ctx(struct sg_handshake *hs, const struct sg_keypair *clie
 
 	if (rc == SG_OK)
 		rc = sg_hs_keys(hs, s, r);
-	if (rc == SG_OK)
-		rc = sg_aead_ctx_init(send, p->suite, s);
-	if (rc == SG_OK)
-		rc = sg_aead_ctx_init(recv, p->suite, r);
-	sg_wipe(s, sizeof(s));
-	sg_wipe(r, sizeof(r));
-	return rc;
+	return rc == SG_OK ? sg_aead_ctx_init_pair(send, recv, p->suite, s, r) : rc;
 }
 
 void sg_init_payload_client(struct sg_init_payload *p, int offer_aes)

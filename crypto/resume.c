@@ -287,13 +287,7 @@ int sg_resume_response_to_ctx(struct sg_resume *rs, const uint8_t client_pub[SG_
 
 	if (rc == SG_OK)
 		rc = sg_resume_keys(rs, s, r);
-	if (rc == SG_OK)
-		rc = sg_aead_ctx_init(send, p->suite, s);
-	if (rc == SG_OK)
-		rc = sg_aead_ctx_init(recv, p->suite, r);
-	sodium_memzero(s, sizeof(s));
-	sodium_memzero(r, sizeof(r));
-	return rc;
+	return rc == SG_OK ? sg_aead_ctx_init_pair(send, recv, p->suite, s, r) : rc;
 }
 
 uint32_t sg_resume_ticket_issue(struct sg_ticket_ring *r, uint8_t out[SG_TICKET_MSG_PLAIN_LEN],

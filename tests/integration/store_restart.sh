@@ -14,7 +14,10 @@
 #    STORED reaches bob, each id shown once; after bob's acknowledgements a
 #    new log-in delivers nothing again;
 #  - TTL: a message stored with a 2 s TTL is not delivered 3 s later and is
-#    counted as expired.
+#    counted as expired;
+#  - a store that fills up (16 MiB map): failed writes lose their batch and
+#    no reply promising it leaves; every STORED message is delivered, the
+#    rest are answered UNAVAILABLE (or not at all).
 # Everything is removed on exit; every wait is bounded.
 set -euo pipefail
 
@@ -58,9 +61,9 @@ relay() { # relay STORE_DIR [flags]: in the foreground (or `relay ... &` via exe
 		--no-huge -m 512 --no-pci --file-prefix "sgst$$" --lcores 0@0,1@1 \
 		--vdev "net_tap0,iface=$tap"
 }
-start_relay() { # start_relay [flags]: on $T/store, tap moved into the namespace
+start_relay() { # start_relay [flags]: on $STORE ($T/store), tap moved into the namespace
 	# The subshell execs the relay, so $! is the relay itself (SIGKILL reaches it).
-	(relay "$T/store" "$@") > "$T/relay.log" 2>&1 &
+	(relay "${STORE:-$T/store}" "$@") > "$T/relay.log" 2>&1 &
 	relay_pid=$!
 	for _ in $(seq 300); do grep -q "ready" "$T/relay.log" && break; sleep 0.1; done
 	grep -q "ready" "$T/relay.log" || fail "relay did not start"
@@ -196,5 +199,32 @@ out=$(login dave)
 ! grep -q "short-lived" "$out" || fail "an expired message was delivered"
 [ "$(counter mailbox_expired)" -ge 1 ] || fail "mailbox_expired: $(counter mailbox_expired)"
 echo "dave: the 2 s message expired ($(counter mailbox_expired) expired)"
+stop_relay TERM
+
+# A store that fills up (16 MiB map): writes fail, their batch is lost, and
+# no reply that promised it leaves: every message answered STORED is
+# delivered, the rest were refused UNAVAILABLE or never answered.
+STORE=$T/small start_relay --store-init 1 --store-map-mib 16 --mailbox-per-user 65535
+for u in alice bob; do
+	out=$(login $u)
+	grep -q "signed_up=1" "$out" || fail "$u on the small store: $(cat "$out")"
+done
+pad=$(head -c 1400 /dev/zero | tr '\0' 'z')
+{ for i in $(seq 14000); do echo "2 fill $i $pad"; [ $((i % 50)) = 0 ] && echo "sleep 5"; done
+  echo "wait-replies 14000 30000"; } |
+	chat "$T/alice.key" --timeout 2000 > "$T/fill.out" 2>&1 || true
+grep "to=2 code=STORED" "$T/fill.out" | sed 's/.*reply id=\([0-9]*\) .*/\1/' | sort -u > "$T/fill.ids"
+n_fill=$(wc -l < "$T/fill.ids")
+n_unavail=$(grep -c "to=2 code=UNAVAILABLE" "$T/fill.out" || true)
+errors=$(counter store_errors)
+dropped=$(counter store_held_dropped)
+[ "$errors" -ge 1 ] && [ "$n_unavail" -ge 1 ] ||
+	fail "the 16 MiB store never filled: $n_fill STORED, $n_unavail UNAVAILABLE, $errors errors"
+printf 'wait %s 60000\nsleep 300\n' "$n_fill" | chat "$T/bob.key" --timeout 5000 > "$T/drain.out" 2>&1 ||
+	fail "bob on the full store: $(tail -3 "$T/drain.out")"
+grep "msg from=1 " "$T/drain.out" | sed 's/.* id=\([0-9]*\) .*/\1/' | sort -u > "$T/drain.ids"
+missing=$(comm -23 "$T/fill.ids" "$T/drain.ids" | wc -l)
+[ "$missing" = 0 ] || fail "$missing messages answered STORED on a full store were not delivered"
+echo "full store: $n_fill STORED (all delivered), $n_unavail UNAVAILABLE, $errors store errors, $dropped held replies dropped"
 stop_relay TERM
 echo "store_restart: PASS"
