@@ -356,11 +356,14 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 	if (json) {
 		sg_ctl_buf_printf(b, "{\"uptime_s\": %llu, \"sessions\": %u, \"users\": %llu, "
 				     "\"mbufs_in_use\": %u, \"memory\": {\"dpdk_heap_bytes\": %llu, "
-				     "\"registry_bytes\": %llu}, \"control\": {",
+				     "\"registry_bytes\": %llu, \"timers_bytes\": %llu}, "
+				     "\"control\": {",
 				  (unsigned long long)up, p->sessions->live,
 				  (unsigned long long)sg_registry_count(p->registry),
 				  rte_mempool_in_use_count(p->pool), (unsigned long long)heap_bytes(),
-				  (unsigned long long)sg_registry_bytes(p->registry));
+				  (unsigned long long)sg_registry_bytes(p->registry),
+				  (unsigned long long)sg_wheel_bytes(p->wheel.capacity,
+								     CTL_WHEEL_BUCKETS));
 		for (unsigned c = 0; c < SG_PC_MAX; c++)
 			sg_ctl_buf_printf(b, "%s\"%s\": %llu", c ? ", " : "", counter_names[c],
 					  (unsigned long long)p->counters[c]);
