@@ -74,6 +74,7 @@ static const struct cfg_key cfg_keys[] = {
 	UINT("store_init", store_init, 0, 1),
 	UINT("store_map_mib", store_map_mib, 16, 1048576),
 	UINT("store_sync", store_sync, 0, 1),
+	UINT("ticket_lifetime", ticket_lifetime_s, 600, 604800),
 	UINT("udp_port", udp_port, 1, 65535),
 	UINT("workers", workers, 1, SG_CFG_MAX_WORKERS),
 };
@@ -104,6 +105,7 @@ void sg_config_defaults(struct sg_config *c)
 	c->mailbox_per_user = 256;
 	c->mailbox_total = 1000000;
 	c->mailbox_max_ttl = 604800;
+	c->ticket_lifetime_s = 43200;
 }
 
 static const struct cfg_key *find_key(const char *name)

@@ -47,6 +47,7 @@ struct sg_config {
 	unsigned store_sync;                   /* store_sync, default 1 (0: survives SIGKILL, not power loss) */
 	unsigned mailbox_per_user;             /* mailbox_per_user, default 256 messages */
 	unsigned mailbox_total;                /* mailbox_total, default 1000000 messages */
+	unsigned ticket_lifetime_s;            /* ticket_lifetime, default 43200 s (keys rotate at half) */
 	unsigned mailbox_max_ttl;              /* mailbox_max_ttl, default 604800 s (a longer TTL is cut) */
 };
 

@@ -211,7 +211,9 @@ int sg_plane_resume_init(struct sg_plane *p, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot lock memory for the ticket keys");
 		return -1;
 	}
-	if (sg_ticket_ring_init(p->tickets, SG_TICKET_ROTATE_S, SG_TICKET_LIFETIME_S,
+	/* A key makes tickets for lifetime / 2 and lives lifetime: crypto/ticket.h. */
+	if (sg_ticket_ring_init(p->tickets, (p->cfg->ticket_lifetime_s + 1) / 2,
+				p->cfg->ticket_lifetime_s,
 				(uint64_t)time(NULL)) != SG_OK) {
 		snprintf(err, errlen, "ticket lifetime longer than two rotations");
 		sg_plane_resume_fini(p);

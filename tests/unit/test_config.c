@@ -105,6 +105,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.mailbox_per_user, 256);
 	assert_int_equal(c.mailbox_total, 1000000);
 	assert_int_equal(c.mailbox_max_ttl, 604800);
+	assert_int_equal(c.ticket_lifetime_s, 43200);
 	/* defaults alone are not a runnable config: no key, no address */
 	assert_int_equal(sg_config_validate(&c, err, sizeof(err)), -1);
 }
@@ -214,6 +215,7 @@ static const struct bad bad_lines[] = {
 	{ "udp_port = # nothing", "udp_port: empty value" },
 	{ "udp_port = 0", "udp_port: 0 is out of range 1..65535" },
 	{ "store_init = 2", "store_init: 2 is out of range 0..1" },
+	{ "ticket_lifetime = 599", "ticket_lifetime: 599 is out of range 600..604800" },
 	{ "mailbox_per_user = 0", "mailbox_per_user: 0 is out of range 1..65535" },
 	{ "udp_port = 65536", "udp_port: 65536 is out of range 1..65535" },
 	{ "udp_port = -1", "udp_port: -1 is out of range 1..65535" },
