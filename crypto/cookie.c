@@ -69,6 +69,16 @@ void sg_cookie_rotate(struct sg_cookie_checker *c, uint64_t now)
 	c->secret_valid = 1;
 }
 
+int sg_cookie_mac1_valid(const uint8_t mac1_key[SG_KEY_LEN], const uint8_t *msg, size_t len)
+{
+	uint8_t mac[SG_MAC_LEN];
+
+	if (len < 2 * SG_MAC_LEN + 1)
+		return 0;
+	mac16(mac, mac1_key, SG_KEY_LEN, msg, len - 2 * SG_MAC_LEN);
+	return sodium_memcmp(mac, msg + len - 2 * SG_MAC_LEN, SG_MAC_LEN) == 0;
+}
+
 int sg_cookie_validate(struct sg_cookie_checker *c, const uint8_t *msg, size_t len,
 		       const uint8_t *src, size_t srclen, uint64_t now)
 {

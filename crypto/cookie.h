@@ -61,6 +61,13 @@ int sg_cookie_validate(struct sg_cookie_checker *c, const uint8_t *msg, size_t l
 		       const uint8_t *src, size_t srclen, uint64_t now);
 
 /*
+ * mac1 alone, from the checker's mac1_key (which never changes: read-only,
+ * so any thread may call this; workers drop forged handshakes with it).
+ * 1 valid, 0 not (or too short).
+ */
+int sg_cookie_mac1_valid(const uint8_t mac1_key[SG_KEY_LEN], const uint8_t *msg, size_t len);
+
+/*
  * Build the cookie reply answering msg (a handshake message whose mac1 was
  * valid) for the given source; receiver_index is msg's sender index.
  * nonce_fixed is NULL in production (random nonce); tests fix it.

@@ -259,6 +259,8 @@ static int relay_start(struct relay *r)
 	if (sg_plane_init(&r->plane, err, sizeof(err)) != 0)
 		return fail("control plane", err);
 	r->plane_ok = 1;
+	for (unsigned w = 0; w <= n; w++)
+		r->workers[w].mac1_key = r->plane.cookie->mac1_key; /* constant from here on */
 
 	/* Workers on the first worker lcores, handshake lcores on the next ones. */
 	RTE_LCORE_FOREACH_WORKER(lcore) {

@@ -26,6 +26,7 @@
 
 #include "control/plane.h"
 #include "crypto/aead.h"
+#include "crypto/cookie.h"
 #include "crypto/replay.h"
 #include "proto/bytes.h"
 #include "proto/classify.h"
@@ -245,8 +246,12 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 	if (rc < 0)
 		return drop(w, m, classify_drop(rc)), 0;
 	/* Initiations and resumptions share the handshake ring (control.c: resumptions first). */
-	if (rc == SG_MSG_HANDSHAKE_INIT || rc == SG_MSG_RESUME)
+	if (rc == SG_MSG_HANDSHAKE_INIT || rc == SG_MSG_RESUME) {
+		/* mac1 here, so forged handshakes never take a ring slot or control time. */
+		if (w->mac1_key && !sg_cookie_mac1_valid(w->mac1_key, payload, pk->payload_len))
+			return drop(w, m, SG_DROP_MAC1), 0;
 		return to_ctl(w, m, pi, SG_TOCTL_HANDSHAKE, 0, 0), 0;
+	}
 	if (rc == SG_MSG_HANDSHAKE_RESP || rc == SG_MSG_COOKIE_REPLY ||
 	    rc == SG_MSG_RELAY_REPLY || rc == SG_MSG_KEY_INFO || rc == SG_MSG_RESUME_RESP ||
 	    rc == SG_MSG_TICKET)

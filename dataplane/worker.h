@@ -39,6 +39,7 @@ struct sg_worker {
 	struct rte_ring *to_ctl;          /* session-bound frames for the control plane */
 	struct rte_ring *to_hs;           /* handshake initiations (lower priority) */
 	struct sg_wake *wake;             /* kicked after handing frames over, or NULL */
+	const uint8_t *mac1_key;          /* the relay's (constant): forged handshakes stop here */
 	struct rte_mempool *pool;
 	uint8_t port_mac[SG_CFG_MAX_PORTS][6];
 	struct rte_eth_dev_tx_buffer *txb[SG_CFG_MAX_PORTS];

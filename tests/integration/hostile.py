@@ -83,6 +83,10 @@ def attack(relay_ip, data_file):
                  (13, 93)):
         send("length", bytes([t]) + os.urandom(n - 1))
     send("wrong_port", data, PORT + 1)
+    # Forged handshakes: an initiation and a RESUME of the right length whose
+    # mac1 is random (reserved bytes zero), dropped by the worker before any DH.
+    send("handshake_mac1", bytes([1, 0, 0, 0]) + os.urandom(152))
+    send("handshake_mac1", bytes([11, 0, 0, 0]) + os.urandom(176))
     # 3000 bytes over a 1500-byte MTU: the kernel sends ceil(3008 / 1480) = 3
     # IPv4 fragments, each dropped (and counted) by the relay.
     s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER = IP_PMTUDISC_DONT

@@ -141,7 +141,7 @@ mbufs() { stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["mbufs
 # Hostile frames, while alice's session (whose frame was captured) is live.
 mbufs_before=$(mbufs)
 declare -A before
-reasons="replay tag stale_generation unknown_session type length wrong_port ip_fragment"
+reasons="replay tag stale_generation unknown_session type length wrong_port handshake_mac1 ip_fragment"
 for r in $reasons; do before[$r]=$(counter "$r"); done
 ip netns exec "$ns" python3 "$HERE/hostile.py" attack "$net.1" "$T/data.bin" > "$T/sent.json"
 sleep 0.5

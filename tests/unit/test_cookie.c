@@ -75,6 +75,28 @@ static void test_mac1_only(void **state)
 	assert_int_equal(sg_cookie_validate(&f.chk, f.msg, 32, src_a, 6, 10), SG_E_LENGTH);
 }
 
+/* The workers' read-only mac1 check agrees with the checker, byte by byte. */
+static void test_mac1_valid_readonly(void **state)
+{
+	struct fix f;
+	struct sg_cookie_checker before;
+
+	(void)state;
+	fix_init(&f);
+	sg_cookie_add_macs(&f.mk, f.msg, sizeof(f.msg), 100);
+	before = f.chk;
+	assert_int_equal(sg_cookie_mac1_valid(f.chk.mac1_key, f.msg, sizeof(f.msg)), 1);
+	assert_memory_equal(&before, &f.chk, sizeof(before)); /* nothing rotated or written */
+	for (size_t i = 0; i < sizeof(f.msg) - SG_MAC_LEN; i++) { /* mac2 is not mac1's */
+		f.msg[i] ^= 0x01;
+		assert_int_equal(sg_cookie_mac1_valid(f.chk.mac1_key, f.msg, sizeof(f.msg)), 0);
+		assert_int_equal(sg_cookie_validate(&f.chk, f.msg, sizeof(f.msg), src_a, 6, 100),
+				 SG_E_MAC1);
+		f.msg[i] ^= 0x01;
+	}
+	assert_int_equal(sg_cookie_mac1_valid(f.chk.mac1_key, f.msg, 2 * SG_MAC_LEN), 0);
+}
+
 static void test_cookie_round_trip_and_source_binding(void **state)
 {
 	struct fix f;
@@ -191,6 +213,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mac1_only),
+		cmocka_unit_test(test_mac1_valid_readonly),
 		cmocka_unit_test(test_cookie_round_trip_and_source_binding),
 		cmocka_unit_test(test_secret_rotation),
 		cmocka_unit_test(test_client_expires_cookie),
