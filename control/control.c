@@ -91,6 +91,8 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_TICKETS] = "tickets_sent",
 };
 
+static void cookie_publish(struct sg_plane *p, uint64_t now);
+
 const char *sg_plane_counter_name(unsigned c)
 {
 	return c < SG_PC_MAX ? counter_names[c] : "unknown";
@@ -454,12 +456,38 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 		return -1;
 	}
 	sg_cookie_checker_init(p->cookie, p->key->pub);
+	p->cookie_pub = sg_secure_alloc(sizeof(*p->cookie_pub));
+	if (!p->cookie_pub) {
+		snprintf(err, errlen, "cannot lock memory for the workers' cookie secret");
+		return -1;
+	}
+	memset(p->cookie_pub, 0, sizeof(*p->cookie_pub));
+	cookie_publish(p, p->sessions->now);
 	if (sg_plane_store_open(p, err, errlen) != 0)
 		return -1;
 	if (sg_plane_resume_init(p, err, errlen) != 0)
 		return -1;
 	p->ctl = sg_ctl_server_open(p->cfg->control_socket, err, errlen);
 	return p->ctl ? 0 : -1;
+}
+
+/*
+ * Rotate the cookie secret when due and give a new one to the workers
+ * (plane.h: struct sg_cookie_pub, a seqlock with this thread as the only
+ * writer).
+ */
+static void cookie_publish(struct sg_plane *p, uint64_t now)
+{
+	struct sg_cookie_pub *pub = p->cookie_pub;
+
+	sg_cookie_tick(p->cookie, now);
+	if (pub->seq && pub->born == p->cookie->secret_born)
+		return;
+	__atomic_store_n(&pub->seq, pub->seq + 1, __ATOMIC_RELAXED); /* odd: being written */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(pub->secret, p->cookie->secret, sizeof(pub->secret));
+	pub->born = p->cookie->secret_born;
+	__atomic_store_n(&pub->seq, pub->seq + 1, __ATOMIC_RELEASE);
 }
 
 /* Under load: the handshakes waiting now, summed over the rings, above the threshold. */
@@ -471,7 +499,10 @@ static void measure_load(struct sg_plane *p)
 		backlog += rte_ring_count(p->hs_rings[w]);
 	for (unsigned l = 0; l < p->n_hs_lcores; l++)
 		backlog += rte_ring_count(p->hs_lcores[l].in);
-	p->under_load = p->cfg->cookie_backlog == 0 || backlog > p->cfg->cookie_backlog;
+	/* Workers read it too (they answer cookies under load): one relaxed byte. */
+	__atomic_store_n(&p->under_load,
+			 (uint8_t)(p->cfg->cookie_backlog == 0 || backlog > p->cfg->cookie_backlog),
+			 __ATOMIC_RELAXED);
 }
 
 unsigned sg_plane_poll(struct sg_plane *p)
@@ -481,6 +512,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	unsigned work = 0;
 
 	__atomic_store_n(&p->sessions->now, now, __ATOMIC_RELAXED);
+	cookie_publish(p, now);
 	measure_load(p);
 	/* Established sessions first, up to CTL_SESSION_MAX a ring. */
 	for (unsigned w = 0; w < p->n_rings; w++) {
@@ -577,6 +609,11 @@ void sg_plane_fini(struct sg_plane *p)
 		sg_secure_free(p->cookie);
 	}
 	p->cookie = NULL;
+	if (p->cookie_pub) {
+		sg_wipe(p->cookie_pub, sizeof(*p->cookie_pub));
+		sg_secure_free(p->cookie_pub);
+	}
+	p->cookie_pub = NULL;
 	sg_plane_resume_fini(p);
 	sg_ratelimit_fini(&p->ratelimit);
 }

@@ -127,6 +127,19 @@ struct sg_mbox_delivery {
 	uint64_t progress_ms; /* last send or acknowledgement (monotonic ms) */
 };
 
+/*
+ * The cookie secret as workers see it: the control plane's checker owns and
+ * rotates it and publishes each new one here; workers copy it into their
+ * follower checkers (crypto/cookie.h) to answer cookies themselves under
+ * load.  A seqlock: seq is odd while it is written, and a reader that saw it
+ * change copies again.  In locked memory (sg_secure_alloc).
+ */
+struct sg_cookie_pub {
+	uint32_t seq;         /* 0: nothing published yet */
+	uint8_t secret[SG_KEY_LEN];
+	uint64_t born;
+};
+
 /* Appends the workers' counters (JSON members or text lines) to a stats reply. */
 typedef void (*sg_plane_stats_fn)(void *arg, struct sg_ctl_buf *b, int json);
 
@@ -159,6 +172,7 @@ struct sg_plane {
 	sg_plane_stats_fn worker_stats;
 	void *worker_stats_arg;
 	struct sg_cookie_checker *cookie;     /* in secure memory */
+	struct sg_cookie_pub *cookie_pub;     /* its secret for the workers (secure memory) */
 	struct sg_wake wake;                  /* workers kick it when they hand frames over */
 	struct sg_ratelimit ratelimit;        /* per-source handshake buckets (under load) */
 	/* Handshake lcores (hs_lcore.h); none: the main lcore does the X25519 too. */

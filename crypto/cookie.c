@@ -38,6 +38,8 @@ static void mac16(uint8_t out[SG_MAC_LEN], const uint8_t *key, size_t keylen, co
 
 static void refresh_secret(struct sg_cookie_checker *c, uint64_t now)
 {
+	if (c->follower)
+		return;
 	if (!c->secret_valid || now - c->secret_born >= SG_COOKIE_SECRET_MAX_AGE_S ||
 	    now < c->secret_born)
 		sg_cookie_rotate(c, now);
@@ -60,6 +62,20 @@ void sg_cookie_checker_init(struct sg_cookie_checker *c, const uint8_t our_pub[S
 void sg_cookie_checker_wipe(struct sg_cookie_checker *c)
 {
 	sodium_memzero(c, sizeof(*c));
+}
+
+void sg_cookie_tick(struct sg_cookie_checker *c, uint64_t now)
+{
+	refresh_secret(c, now);
+}
+
+void sg_cookie_checker_follow(struct sg_cookie_checker *c, const uint8_t secret[SG_KEY_LEN],
+			      uint64_t born)
+{
+	memcpy(c->secret, secret, SG_KEY_LEN);
+	c->secret_born = born;
+	c->secret_valid = 1;
+	c->follower = 1;
 }
 
 void sg_cookie_rotate(struct sg_cookie_checker *c, uint64_t now)

@@ -32,6 +32,7 @@ struct sg_cookie_checker {
 	uint8_t secret[SG_KEY_LEN];
 	uint64_t secret_born;
 	uint8_t secret_valid;
+	uint8_t follower;  /* never rotates: holds another checker's secret (sg_cookie_checker_follow) */
 };
 
 /* Client side, one per peer it sends handshakes to. */
@@ -76,6 +77,18 @@ int sg_cookie_reply_create(struct sg_cookie_checker *c, uint8_t out[SG_COOKIE_RE
 			   const uint8_t *msg, size_t len, uint32_t receiver_index,
 			   const uint8_t *src, size_t srclen, uint64_t now,
 			   const uint8_t *nonce_fixed);
+
+/* The owner's clock: a fresh secret when the one held is 120 s old (or none). */
+void sg_cookie_tick(struct sg_cookie_checker *c, uint64_t now);
+
+/*
+ * Make c (initialised with the same static key) a follower of the owner's
+ * secret (a copy, for another thread: workers answer cookies with it).  A
+ * follower never rotates; whoever copied it refreshes it when the owner
+ * rotates (control/plane.h: struct sg_cookie_pub).
+ */
+void sg_cookie_checker_follow(struct sg_cookie_checker *c, const uint8_t secret[SG_KEY_LEN],
+			      uint64_t born);
 
 /* Force a fresh secret at now (tests; operator-driven rotation). */
 void sg_cookie_rotate(struct sg_cookie_checker *c, uint64_t now);

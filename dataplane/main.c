@@ -259,8 +259,16 @@ static int relay_start(struct relay *r)
 	if (sg_plane_init(&r->plane, err, sizeof(err)) != 0)
 		return fail("control plane", err);
 	r->plane_ok = 1;
-	for (unsigned w = 0; w <= n; w++)
-		r->workers[w].mac1_key = r->plane.cookie->mac1_key; /* constant from here on */
+	for (unsigned w = 0; w <= n; w++) {
+		struct sg_worker *wk = &r->workers[w];
+
+		wk->mac1_key = r->plane.cookie->mac1_key; /* constant from here on */
+		wk->cookie = *r->plane.cookie;            /* its keys; the secret follows */
+		wk->cookie.follower = 1;
+		wk->cookie_seq = 0;
+		wk->cookie_pub = r->plane.cookie_pub;
+		wk->under_load = &r->plane.under_load;
+	}
 
 	/* Workers on the first worker lcores, handshake lcores on the next ones. */
 	RTE_LCORE_FOREACH_WORKER(lcore) {

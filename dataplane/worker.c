@@ -24,9 +24,11 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "control/hs_common.h"
 #include "control/plane.h"
 #include "crypto/aead.h"
 #include "crypto/cookie.h"
+#include "crypto/crypto.h"
 #include "crypto/replay.h"
 #include "proto/bytes.h"
 #include "proto/classify.h"
@@ -89,7 +91,7 @@ static inline unsigned port_index(const struct sg_config *c, uint16_t port)
 }
 
 /* What a transmitted frame is counted as; undone if the TX queue refuses it. */
-enum tx_kind { TXK_FORWARDED, TXK_KEEPALIVE, TXK_ARP, TXK_ICMP, TXK_NDP };
+enum tx_kind { TXK_FORWARDED, TXK_KEEPALIVE, TXK_ARP, TXK_ICMP, TXK_NDP, TXK_COOKIE };
 
 static inline uint64_t *tx_counter(struct sg_worker *w, unsigned kind)
 {
@@ -102,6 +104,8 @@ static inline uint64_t *tx_counter(struct sg_worker *w, unsigned kind)
 		return &w->c.arp;
 	case TXK_ICMP:
 		return &w->c.icmp;
+	case TXK_COOKIE:
+		return &w->c.cookie_replies;
 	default:
 		return &w->c.ndp;
 	}
@@ -164,6 +168,81 @@ static void answer(struct sg_worker *w, struct rte_mbuf *m, unsigned pi, size_t 
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
 	tx(w, pi, m, kind);
+}
+
+/*
+ * The control plane's newest cookie secret into this worker's follower
+ * checker (plane.h: struct sg_cookie_pub is a seqlock).  0 when nothing was
+ * ever published (the control plane then answers cookies itself).
+ */
+static int cookie_sync(struct sg_worker *w)
+{
+	const struct sg_cookie_pub *pub = w->cookie_pub;
+
+	for (int tries = 0; tries < 4; tries++) {
+		uint8_t secret[SG_KEY_LEN];
+		uint32_t seq = __atomic_load_n(&pub->seq, __ATOMIC_ACQUIRE);
+		uint64_t born;
+
+		if (seq == w->cookie_seq)
+			return seq != 0;
+		if (seq & 1)
+			continue; /* being written: a few instructions */
+		memcpy(secret, pub->secret, sizeof(secret));
+		born = pub->born;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&pub->seq, __ATOMIC_RELAXED) != seq)
+			continue;
+		sg_cookie_checker_follow(&w->cookie, secret, born);
+		sg_wipe(secret, sizeof(secret));
+		w->cookie_seq = seq;
+		return 1;
+	}
+	return w->cookie_seq != 0; /* the one held: at worst its cookies are refused once */
+}
+
+/*
+ * Under load, a handshake message whose mac2 is not valid for its source is
+ * answered here, in place, with a COOKIE_REPLY (no ring slot, no control
+ * time, no DH): a flood is shed by cookies at the edge (PROTOCOL.md
+ * section 5).  1 when m was consumed.
+ */
+static int cookie_shed(struct sg_worker *w, unsigned pi, struct rte_mbuf *m,
+		       const struct sg_pkt *pk, const uint8_t *msg, uint64_t now)
+{
+	uint8_t src[18], out[SG_COOKIE_REPLY_LEN];
+	size_t srclen;
+	struct sg_endpoint from, to;
+	unsigned hl;
+	uint8_t *f;
+
+	if (!w->under_load || !__atomic_load_n(w->under_load, __ATOMIC_RELAXED) ||
+	    !cookie_sync(w))
+		return 0;
+	srclen = sg_hs_cookie_source(&pk->src, src);
+	if (sg_cookie_validate(&w->cookie, msg, pk->payload_len, src, srclen, now) == SG_MAC_BOTH_OK)
+		return 0; /* proved its address: on to the control plane */
+	if (sg_cookie_reply_create(&w->cookie, out, msg, pk->payload_len,
+				   sg_le32(msg + SG_INIT_OFF_SENDER), src, srclen, now,
+				   NULL) != SG_OK)
+		return drop(w, m, SG_DROP_MAC1), 1; /* too short for MACs: classify forbids it */
+	to = pk->src;
+	if (w->cfg->has_gateway_mac)
+		memcpy(to.mac, w->cfg->gateway_mac, 6);
+	memset(&from, 0, sizeof(from));
+	memcpy(from.mac, w->port_mac[pi], 6);
+	from.family = to.family;
+	from.port = w->cfg->udp_port;
+	memcpy(from.addr, pk->dst_addr, sizeof(from.addr));
+	hl = sg_pkt_udp_headers_len(&to);
+	rte_pktmbuf_reset(m);
+	f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + sizeof(out)));
+	if (!f)
+		return drop(w, m, SG_DROP_NO_MBUF), 1;
+	memcpy(f + hl, out, sizeof(out));
+	sg_pkt_write_udp_headers(f, &from, &to, sizeof(out));
+	tx(w, pi, m, TXK_COOKIE);
+	return 1;
 }
 
 /*
@@ -250,6 +329,8 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 		/* mac1 here, so forged handshakes never take a ring slot or control time. */
 		if (w->mac1_key && !sg_cookie_mac1_valid(w->mac1_key, payload, pk->payload_len))
 			return drop(w, m, SG_DROP_MAC1), 0;
+		if (cookie_shed(w, pi, m, pk, payload, now))
+			return 0;
 		return to_ctl(w, m, pi, SG_TOCTL_HANDSHAKE, 0, 0), 0;
 	}
 	if (rc == SG_MSG_HANDSHAKE_RESP || rc == SG_MSG_COOKIE_REPLY ||
@@ -512,6 +593,7 @@ int sg_worker_init(struct sg_worker *w, int socket)
 
 void sg_worker_fini(struct sg_worker *w)
 {
+	sg_cookie_checker_wipe(&w->cookie);
 	if (!w->cfg)
 		return; /* never initialised (start-up failed before it) */
 	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++) {
@@ -575,13 +657,13 @@ static void counters_json(struct sg_ctl_buf *b, const struct sg_worker_counters 
 	sg_ctl_buf_printf(b, "\"rx_frames\": %llu, \"rx_bytes\": %llu, \"tx_frames\": %llu, "
 			     "\"tx_bytes\": %llu, \"forwarded\": %llu, \"keepalives\": %llu, "
 			     "\"to_control\": %llu, \"arp\": %llu, \"icmp\": %llu, \"ndp\": %llu, "
-			     "\"drops\": {",
+			     "\"cookie_replies\": %llu, \"drops\": {",
 			  (unsigned long long)c->rx_frames, (unsigned long long)c->rx_bytes,
 			  (unsigned long long)c->tx_frames,
 			  (unsigned long long)c->tx_bytes, (unsigned long long)c->forwarded,
 			  (unsigned long long)c->keepalives, (unsigned long long)c->to_control,
 			  (unsigned long long)c->arp, (unsigned long long)c->icmp,
-			  (unsigned long long)c->ndp);
+			  (unsigned long long)c->ndp, (unsigned long long)c->cookie_replies);
 	for (unsigned d = 0; d < SG_DROP_MAX; d++)
 		sg_ctl_buf_printf(b, "%s\"%s\": %llu", d ? ", " : "", sg_drop_name(d),
 				  (unsigned long long)c->drops[d]);

@@ -29,6 +29,7 @@ struct sg_worker_counters {
 	uint64_t keepalives;     /* KEEPALIVE answered */
 	uint64_t to_control;     /* frames handed to the control plane */
 	uint64_t arp, icmp, ndp; /* answered */
+	uint64_t cookie_replies; /* handshakes answered with a COOKIE_REPLY (under load) */
 	uint64_t drops[SG_DROP_MAX];
 };
 
@@ -40,6 +41,11 @@ struct sg_worker {
 	struct rte_ring *to_hs;           /* handshake initiations (lower priority) */
 	struct sg_wake *wake;             /* kicked after handing frames over, or NULL */
 	const uint8_t *mac1_key;          /* the relay's (constant): forged handshakes stop here */
+	/* Under load, initiations without a valid mac2 get a COOKIE_REPLY here. */
+	const uint8_t *under_load;        /* the control plane's flag (relaxed), or NULL */
+	const struct sg_cookie_pub *cookie_pub; /* its secret, published (seqlock) */
+	struct sg_cookie_checker cookie;  /* a follower of that secret */
+	uint32_t cookie_seq;              /* cookie_pub->seq copied last (0: none yet) */
 	struct rte_mempool *pool;
 	uint8_t port_mac[SG_CFG_MAX_PORTS][6];
 	struct rte_eth_dev_tx_buffer *txb[SG_CFG_MAX_PORTS];

@@ -46,6 +46,8 @@ import json, sys
 g = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
 s, tl, ctl = g["surge"], g["timeline"], r["control"]
+# Cookie replies: the workers answer them under load, the control plane what reaches it.
+ctl["cookie_replies"] += r["total"]["cookie_replies"]
 SU, CHAT = 200, 16
 got = s["cookies"] + g["chat_cookies"]
 checks = [
@@ -87,6 +89,8 @@ import json, sys
 g = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
 s, ctl = g["surge"], r["control"]
+# Cookie replies: the workers answer them under load, the control plane what reaches it.
+ctl["cookie_replies"] += r["total"]["cookie_replies"]
 SU, CHAT = 200, 16
 checks = [
     ("ok", g["ok"] is True),
@@ -127,6 +131,8 @@ g = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
 one = json.load(open(sys.argv[3]))["control"]["handshake_ratelimited"]
 s, ctl = g["surge"], r["control"]
+# Cookie replies: the workers answer them under load, the control plane what reaches it.
+ctl["cookie_replies"] += r["total"]["cookie_replies"]
 SU, CHAT, N = 200, 16, 64
 checks = [
     ("ok", g["ok"] is True),

@@ -80,6 +80,8 @@ import json, sys
 g = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
 s, tl, ctl = g["surge"], g["timeline"], r["control"]
+# Cookie replies: the workers answer them under load, the control plane what reaches it.
+ctl["cookie_replies"] += r["total"]["cookie_replies"]
 rows = [x for x in tl if 2 <= x["second"] <= 4]
 cap = sum(x["signups_done"] for x in rows) / sum(x["dt_s"] for x in rows)
 checks = [
@@ -119,6 +121,8 @@ g = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
 cap = float(sys.argv[3])
 s, tl, ctl, tot = g["surge"], g["timeline"], r["control"], r["total"]
+# Cookie replies: the workers answer them under load, the control plane what reaches it.
+ctl["cookie_replies"] += r["total"]["cookie_replies"]
 CHAT, FLOOD_S = 16, 3
 fl = [x for x in tl if 2 <= x["second"] <= 4]
 fl_s = sum(x["dt_s"] for x in fl)

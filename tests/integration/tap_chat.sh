@@ -196,7 +196,8 @@ stats | python3 -c '
 import json, sys
 t = json.load(sys.stdin)["total"]
 drops = sum(t["drops"].values())
-acc = t["forwarded"] + t["keepalives"] + t["to_control"] + t["arp"] + t["icmp"] + t["ndp"] + drops
+acc = (t["forwarded"] + t["keepalives"] + t["to_control"] + t["arp"] + t["icmp"] + t["ndp"]
+       + t["cookie_replies"] + drops)
 assert acc == t["rx_frames"], (acc, t["rx_frames"], t)
 print("counters: rx %d = forwarded %d + keepalives %d + to_control %d + answers %d + drops %d"
       % (t["rx_frames"], t["forwarded"], t["keepalives"], t["to_control"],
