@@ -97,6 +97,50 @@ static void test_mac1_valid_readonly(void **state)
 	assert_int_equal(sg_cookie_mac1_valid(f.chk.mac1_key, f.msg, 2 * SG_MAC_LEN), 0);
 }
 
+/*
+ * A worker's follower checker: its cookies validate at the owner (and the
+ * owner's at the follower) while they hold the same secret; it never rotates
+ * on its own, even long past 120 s; once the owner rotates, the stale copy's
+ * cookies are refused until it follows again.
+ */
+static void test_follower(void **state)
+{
+	struct fix f;
+	struct sg_cookie_checker w;
+	uint8_t reply[SG_COOKIE_REPLY_LEN];
+
+	(void)state;
+	fix_init(&f);
+	sg_cookie_tick(&f.chk, 1000);
+	w = f.chk;
+	sg_cookie_checker_follow(&w, f.chk.secret, f.chk.secret_born);
+	/* The client gets its cookie from the worker, the owner accepts mac2. */
+	sg_cookie_add_macs(&f.mk, f.msg, sizeof(f.msg), 1000);
+	assert_int_equal(sg_cookie_validate(&w, f.msg, sizeof(f.msg), src_a, 6, 1000),
+			 SG_MAC_MAC1_OK);
+	assert_int_equal(sg_cookie_reply_create(&w, reply, f.msg, sizeof(f.msg), 1, src_a, 6, 1000,
+						NULL), SG_OK);
+	assert_int_equal(sg_cookie_reply_consume(&f.mk, reply, sizeof(reply), 1000), SG_OK);
+	sg_cookie_add_macs(&f.mk, f.msg, sizeof(f.msg), 1001);
+	assert_int_equal(sg_cookie_validate(&f.chk, f.msg, sizeof(f.msg), src_a, 6, 1001),
+			 SG_MAC_BOTH_OK);
+	assert_int_equal(sg_cookie_validate(&w, f.msg, sizeof(f.msg), src_a, 6, 1001),
+			 SG_MAC_BOTH_OK);
+	/* Long past the secret's age: the follower keeps it (no rotation of its own). */
+	assert_int_equal(sg_cookie_validate(&w, f.msg, sizeof(f.msg), src_a, 6, 5000),
+			 SG_MAC_BOTH_OK);
+	assert_int_equal(w.secret_born, 1000);
+	/* The owner rotates: the stale follower's cookie is refused there. */
+	sg_cookie_tick(&f.chk, 1200);
+	assert_int_not_equal(f.chk.secret_born, 1000);
+	assert_int_equal(sg_cookie_validate(&f.chk, f.msg, sizeof(f.msg), src_a, 6, 1200),
+			 SG_MAC_MAC1_OK);
+	sg_cookie_checker_follow(&w, f.chk.secret, f.chk.secret_born);
+	assert_memory_equal(w.secret, f.chk.secret, sizeof(w.secret));
+	assert_int_equal(sg_cookie_validate(&w, f.msg, sizeof(f.msg), src_a, 6, 1200),
+			 SG_MAC_MAC1_OK);
+}
+
 static void test_cookie_round_trip_and_source_binding(void **state)
 {
 	struct fix f;
@@ -214,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mac1_only),
 		cmocka_unit_test(test_mac1_valid_readonly),
+		cmocka_unit_test(test_follower),
 		cmocka_unit_test(test_cookie_round_trip_and_source_binding),
 		cmocka_unit_test(test_secret_rotation),
 		cmocka_unit_test(test_client_expires_cookie),
