@@ -25,6 +25,7 @@
  *   surge-bench-control [--users N] [--reps R] [--sync 0|1] [--file-prefix P]
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,9 +391,11 @@ int main(int argc, char **argv)
 	}
 	sg_plane_fini(&b.p);
 	{
-		char cmd[128];
+		/* The store's temporary directory and EAL's runtime directory. */
+		char cmd[PATH_MAX + 64];
 
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", b.dir);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s %s", b.dir, rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", b.dir);
 	}
