@@ -114,6 +114,8 @@ int sg_hs_admit(struct sg_plane *p, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return 0;
 	}
+	if (t->detail == SG_TOCTL_HS_ADMITTED)
+		return 1; /* the worker checked mac2 and took the token (under load) */
 	if (p->under_load && rc != SG_MAC_BOTH_OK) {
 		sg_hs_cookie_reply(p, m, msg, src, srclen, now);
 		return 0;

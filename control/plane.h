@@ -47,6 +47,12 @@ enum sg_toctl_kind {
 	SG_TOCTL_LOOKUP,         /* KEY_LOOKUP, opened */
 };
 
+/*
+ * detail of a SG_TOCTL_HANDSHAKE: under load, the worker found its mac2
+ * valid and took its source's token (the control plane does neither again).
+ */
+enum { SG_TOCTL_HS_ADMITTED = 1 };
+
 /* In the mbuf's private area (rte_mbuf_to_priv). */
 struct sg_toctl {
 	struct sg_pkt pkt;   /* parse of the frame as received */

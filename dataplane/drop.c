@@ -24,6 +24,7 @@ static const char *const names[SG_DROP_MAX] = {
 	[SG_DROP_REPLAY] = "replay",
 	[SG_DROP_TAG] = "tag",
 	[SG_DROP_MAC1] = "handshake_mac1",
+	[SG_DROP_RATELIMITED] = "handshake_ratelimited",
 	[SG_DROP_CTL_RING_FULL] = "ctl_ring_full",
 	[SG_DROP_TX_FULL] = "tx_full",
 	[SG_DROP_NO_MBUF] = "no_mbuf",

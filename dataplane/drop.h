@@ -26,6 +26,7 @@ enum sg_drop {
 	SG_DROP_RESERVED,          /* non-zero reserved header field */
 	SG_DROP_UNEXPECTED,        /* valid message the relay never receives (e.g. KEY_INFO) */
 	SG_DROP_MAC1,              /* handshake initiation or RESUME whose mac1 is wrong */
+	SG_DROP_RATELIMITED,       /* under load, valid mac2, but its source is over handshake_rate */
 	SG_DROP_UNKNOWN_SESSION,   /* receiver index names no live session */
 	SG_DROP_STALE_GENERATION,  /* receiver index of a slot's previous session */
 	SG_DROP_KEY_EXPIRED,       /* session keys past REJECT_AFTER_TIME */

@@ -36,7 +36,10 @@
 #include "proto/transport_msg.h"
 #include "worker.h"
 
-enum { MAX_BURST = 64 };
+enum {
+	MAX_BURST = 64,
+	WORKER_RATELIMIT_SOURCES = 16384, /* handshake buckets a worker (32 bytes each) */
+};
 
 /* One frame between open and seal. */
 struct pending {
@@ -204,8 +207,11 @@ static int cookie_sync(struct sg_worker *w)
 /*
  * Under load, a handshake message whose mac2 is not valid for its source is
  * answered here, in place, with a COOKIE_REPLY (no ring slot, no control
- * time, no DH): a flood is shed by cookies at the edge (PROTOCOL.md
- * section 5).  1 when m was consumed.
+ * time, no DH), and one whose mac2 is valid takes a token from this
+ * worker's bucket for its source (else it is dropped, handshake_ratelimited):
+ * a flood is shed by cookies and buckets at the edge (PROTOCOL.md section
+ * 5).  -1: m consumed; 1: admitted (mac2 and token checked here); 0: not
+ * under load here, the control plane decides.
  */
 static int cookie_shed(struct sg_worker *w, unsigned pi, struct rte_mbuf *m,
 		       const struct sg_pkt *pk, const uint8_t *msg, uint64_t now)
@@ -220,12 +226,18 @@ static int cookie_shed(struct sg_worker *w, unsigned pi, struct rte_mbuf *m,
 	    !cookie_sync(w))
 		return 0;
 	srclen = sg_hs_cookie_source(&pk->src, src);
-	if (sg_cookie_validate(&w->cookie, msg, pk->payload_len, src, srclen, now) == SG_MAC_BOTH_OK)
-		return 0; /* proved its address: on to the control plane */
+	if (sg_cookie_validate(&w->cookie, msg, pk->payload_len, src, srclen, now) ==
+	    SG_MAC_BOTH_OK) {
+		/* Proved its address: its source's rate, then the control plane. */
+		if (!sg_ratelimit_allow(&w->ratelimit, pk->src.family, pk->src.addr,
+					sg_hs_monotonic_ns()))
+			return drop(w, m, SG_DROP_RATELIMITED), -1;
+		return 1;
+	}
 	if (sg_cookie_reply_create(&w->cookie, out, msg, pk->payload_len,
 				   sg_le32(msg + SG_INIT_OFF_SENDER), src, srclen, now,
 				   NULL) != SG_OK)
-		return drop(w, m, SG_DROP_MAC1), 1; /* too short for MACs: classify forbids it */
+		return drop(w, m, SG_DROP_MAC1), -1; /* too short for MACs: classify forbids it */
 	to = pk->src;
 	if (w->cfg->has_gateway_mac)
 		memcpy(to.mac, w->cfg->gateway_mac, 6);
@@ -238,11 +250,11 @@ static int cookie_shed(struct sg_worker *w, unsigned pi, struct rte_mbuf *m,
 	rte_pktmbuf_reset(m);
 	f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hl + sizeof(out)));
 	if (!f)
-		return drop(w, m, SG_DROP_NO_MBUF), 1;
+		return drop(w, m, SG_DROP_NO_MBUF), -1;
 	memcpy(f + hl, out, sizeof(out));
 	sg_pkt_write_udp_headers(f, &from, &to, sizeof(out));
 	tx(w, pi, m, TXK_COOKIE);
-	return 1;
+	return -1;
 }
 
 /*
@@ -277,6 +289,7 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 	size_t len = rte_pktmbuf_data_len(m);
 	const uint8_t *mac = w->port_mac[pi];
 	const uint8_t *addr;
+	int shed;
 	const struct sg_aead_ctx *ctx;
 	struct sg_session *s;
 	uint8_t *payload;
@@ -329,9 +342,10 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 		/* mac1 here, so forged handshakes never take a ring slot or control time. */
 		if (w->mac1_key && !sg_cookie_mac1_valid(w->mac1_key, payload, pk->payload_len))
 			return drop(w, m, SG_DROP_MAC1), 0;
-		if (cookie_shed(w, pi, m, pk, payload, now))
+		shed = cookie_shed(w, pi, m, pk, payload, now);
+		if (shed < 0)
 			return 0;
-		return to_ctl(w, m, pi, SG_TOCTL_HANDSHAKE, 0, 0), 0;
+		return to_ctl(w, m, pi, SG_TOCTL_HANDSHAKE, 0, shed ? SG_TOCTL_HS_ADMITTED : 0), 0;
 	}
 	if (rc == SG_MSG_HANDSHAKE_RESP || rc == SG_MSG_COOKIE_REPLY ||
 	    rc == SG_MSG_RELAY_REPLY || rc == SG_MSG_KEY_INFO || rc == SG_MSG_RESUME_RESP ||
@@ -581,6 +595,9 @@ void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, u
 
 int sg_worker_init(struct sg_worker *w, int socket)
 {
+	if (sg_ratelimit_init(&w->ratelimit, WORKER_RATELIMIT_SOURCES, w->cfg->handshake_rate,
+			      w->cfg->handshake_burst) != 0)
+		return -1;
 	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++) {
 		w->txb[pi] = rte_zmalloc_socket("sg_txb", RTE_ETH_TX_BUFFER_SIZE(MAX_BURST), 0,
 						socket);
@@ -594,6 +611,7 @@ int sg_worker_init(struct sg_worker *w, int socket)
 void sg_worker_fini(struct sg_worker *w)
 {
 	sg_cookie_checker_wipe(&w->cookie);
+	sg_ratelimit_fini(&w->ratelimit);
 	if (!w->cfg)
 		return; /* never initialised (start-up failed before it) */
 	for (unsigned pi = 0; pi < w->cfg->n_ports; pi++) {

@@ -15,6 +15,7 @@
 #include "control/config.h"
 #include "control/ctl.h"
 #include "control/session.h"
+#include "control/ratelimit.h"
 #include "control/wake.h"
 #include "drop.h"
 
@@ -46,6 +47,7 @@ struct sg_worker {
 	const struct sg_cookie_pub *cookie_pub; /* its secret, published (seqlock) */
 	struct sg_cookie_checker cookie;  /* a follower of that secret */
 	uint32_t cookie_seq;              /* cookie_pub->seq copied last (0: none yet) */
+	struct sg_ratelimit ratelimit;    /* this worker's per-source handshake buckets */
 	struct rte_mempool *pool;
 	uint8_t port_mac[SG_CFG_MAX_PORTS][6];
 	struct rte_eth_dev_tx_buffer *txb[SG_CFG_MAX_PORTS];

@@ -48,6 +48,8 @@ r = json.load(open(sys.argv[2]))
 s, tl, ctl = g["surge"], g["timeline"], r["control"]
 # Cookie replies: the workers answer them under load, the control plane what reaches it.
 ctl["cookie_replies"] += r["total"]["cookie_replies"]
+# Per-source rate: under load the workers take the tokens (a worker drop).
+ctl["handshake_ratelimited"] += r["total"]["drops"]["handshake_ratelimited"]
 SU, CHAT = 200, 16
 got = s["cookies"] + g["chat_cookies"]
 checks = [
@@ -91,6 +93,8 @@ r = json.load(open(sys.argv[2]))
 s, ctl = g["surge"], r["control"]
 # Cookie replies: the workers answer them under load, the control plane what reaches it.
 ctl["cookie_replies"] += r["total"]["cookie_replies"]
+# Per-source rate: under load the workers take the tokens (a worker drop).
+ctl["handshake_ratelimited"] += r["total"]["drops"]["handshake_ratelimited"]
 SU, CHAT = 200, 16
 checks = [
     ("ok", g["ok"] is True),
@@ -129,10 +133,13 @@ python3 - "$T/src.json" "$T/src.stats" "$T/rl.stats" <<'PY'
 import json, sys
 g = json.load(open(sys.argv[1]))
 r = json.load(open(sys.argv[2]))
-one = json.load(open(sys.argv[3]))["control"]["handshake_ratelimited"]
+one_r = json.load(open(sys.argv[3]))
+one = one_r["control"]["handshake_ratelimited"] + one_r["total"]["drops"]["handshake_ratelimited"]
 s, ctl = g["surge"], r["control"]
 # Cookie replies: the workers answer them under load, the control plane what reaches it.
 ctl["cookie_replies"] += r["total"]["cookie_replies"]
+# Per-source rate: under load the workers take the tokens (a worker drop).
+ctl["handshake_ratelimited"] += r["total"]["drops"]["handshake_ratelimited"]
 SU, CHAT, N = 200, 16, 64
 checks = [
     ("ok", g["ok"] is True),

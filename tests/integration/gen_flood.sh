@@ -82,6 +82,8 @@ r = json.load(open(sys.argv[2]))
 s, tl, ctl = g["surge"], g["timeline"], r["control"]
 # Cookie replies: the workers answer them under load, the control plane what reaches it.
 ctl["cookie_replies"] += r["total"]["cookie_replies"]
+# Per-source rate: under load the workers take the tokens (a worker drop).
+ctl["handshake_ratelimited"] += r["total"]["drops"]["handshake_ratelimited"]
 rows = [x for x in tl if 2 <= x["second"] <= 4]
 cap = sum(x["signups_done"] for x in rows) / sum(x["dt_s"] for x in rows)
 checks = [
@@ -123,6 +125,8 @@ cap = float(sys.argv[3])
 s, tl, ctl, tot = g["surge"], g["timeline"], r["control"], r["total"]
 # Cookie replies: the workers answer them under load, the control plane what reaches it.
 ctl["cookie_replies"] += r["total"]["cookie_replies"]
+# Per-source rate: under load the workers take the tokens (a worker drop).
+ctl["handshake_ratelimited"] += r["total"]["drops"]["handshake_ratelimited"]
 CHAT, FLOOD_S = 16, 3
 fl = [x for x in tl if 2 <= x["second"] <= 4]
 fl_s = sum(x["dt_s"] for x in fl)
