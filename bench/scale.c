@@ -49,6 +49,7 @@
 #include <rte_prefetch.h>
 
 #include "bench/bench.h"
+#include "control/plane.h"
 #include "control/session.h"
 #include "control/timers.h"
 #include "control/wheel.h"
@@ -229,19 +230,6 @@ static void eal_start(const char *prog, const struct opts *o)
 
 /* ---- Memory ---------------------------------------------------------------- */
 
-static uint64_t heap_bytes(void)
-{
-	uint64_t sum = 0;
-
-	for (unsigned s = 0; s < rte_socket_count(); s++) {
-		struct rte_malloc_socket_stats st;
-
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &st) == 0)
-			sum += st.heap_allocsz_bytes;
-	}
-	return sum;
-}
-
 static uint64_t rss_bytes(void)
 {
 	unsigned long size = 0, resident = 0;
@@ -273,7 +261,7 @@ static uint64_t hugetlb_bytes(void)
 
 static struct mem mem_now(void)
 {
-	return (struct mem){ .heap = heap_bytes(), .rss = rss_bytes(), .hugetlb = hugetlb_bytes() };
+	return (struct mem){ .heap = sg_plane_heap_bytes(), .rss = rss_bytes(), .hugetlb = hugetlb_bytes() };
 }
 
 static uint64_t grown(uint64_t after, uint64_t before)

@@ -314,8 +314,8 @@ static void timer_fired(void *arg, uint32_t slot)
 	}
 }
 
-/* What the DPDK heap holds now (mempools, rings, session table, caches). */
-static uint64_t heap_bytes(void)
+/* plane.h */
+uint64_t sg_plane_heap_bytes(void)
 {
 	uint64_t sum = 0;
 
@@ -362,7 +362,7 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 				     "\"control\": {",
 				  (unsigned long long)up, p->sessions->live,
 				  (unsigned long long)sg_registry_count(p->registry),
-				  rte_mempool_in_use_count(p->pool), (unsigned long long)heap_bytes(),
+				  rte_mempool_in_use_count(p->pool), (unsigned long long)sg_plane_heap_bytes(),
 				  (unsigned long long)sg_registry_bytes(p->registry),
 				  (unsigned long long)sg_wheel_bytes(p->wheel.capacity,
 								     CTL_WHEEL_BUCKETS));
@@ -387,7 +387,7 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 			     "memory: DPDK heap %.1f MiB, user registry %.1f MiB\n",
 			  (unsigned long long)up, p->sessions->live,
 			  (unsigned long long)sg_registry_count(p->registry),
-			  rte_mempool_in_use_count(p->pool), (double)heap_bytes() / 1048576.0,
+			  rte_mempool_in_use_count(p->pool), (double)sg_plane_heap_bytes() / 1048576.0,
 			  (double)sg_registry_bytes(p->registry) / 1048576.0);
 	for (unsigned c = 0; c < SG_PC_MAX; c++)
 		sg_ctl_buf_printf(b, "  %-22s %llu\n", counter_names[c],

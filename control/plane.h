@@ -260,6 +260,9 @@ unsigned sg_plane_mbox_expire(struct sg_plane *p);
 void sg_plane_reply(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m, uint16_t code,
 		    uint32_t detail);
 
+/* Bytes the DPDK heap holds now, all sockets (mempools, rings, tables, caches). */
+uint64_t sg_plane_heap_bytes(void);
+
 /* The stats reply (text, or JSON when json): control plane, then workers. */
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json);
 
