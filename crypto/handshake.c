@@ -34,17 +34,6 @@ static void noise_start(struct sg_handshake *hs, enum sg_noise_role role,
 		      responder_pub);
 }
 
-static int check_header(const uint8_t *msg, size_t len, size_t want, uint8_t type)
-{
-	if (len != want)
-		return SG_E_LENGTH;
-	if (msg[0] != type)
-		return SG_E_TYPE;
-	if (!sg_all_zero(msg + 1, 3))
-		return SG_E_RESERVED;
-	return SG_OK;
-}
-
 int sg_hs_initiation_create(struct sg_handshake *hs, uint8_t out[SG_INIT_LEN],
 			    const struct sg_keypair *client, const uint8_t relay_pub[SG_KEY_LEN],
 			    uint32_t sender_index, const struct sg_init_payload *p,
@@ -77,7 +66,7 @@ int sg_hs_initiation_consume(struct sg_handshake *hs, const struct sg_keypair *r
 	int rc;
 
 	memset(hs, 0, sizeof(*hs));
-	if ((rc = check_header(msg, len, SG_INIT_LEN, SG_MSG_HANDSHAKE_INIT)) != SG_OK)
+	if ((rc = sg_hs_header_check(msg, len, SG_INIT_LEN, SG_MSG_HANDSHAKE_INIT)) != SG_OK)
 		return rc;
 	noise_start(hs, SG_NOISE_RESPONDER, relay->pub);
 	rc = sg_noise_read_msg1(&hs->noise, relay, msg + SG_INIT_OFF_EPHEMERAL, SG_INIT_NOISE_LEN,
@@ -143,7 +132,7 @@ int sg_hs_response_consume(struct sg_handshake *hs, const struct sg_keypair *cli
 	struct sg_cookie_checker mine;
 	int rc;
 
-	if ((rc = check_header(msg, len, SG_RESP_LEN, SG_MSG_HANDSHAKE_RESP)) != SG_OK)
+	if ((rc = sg_hs_header_check(msg, len, SG_RESP_LEN, SG_MSG_HANDSHAKE_RESP)) != SG_OK)
 		return rc;
 	if (sg_le32(msg + SG_RESP_OFF_RECEIVER) != hs->local_index ||
 	    hs->noise.step != SG_NOISE_STEP_MSG2)

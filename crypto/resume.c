@@ -73,17 +73,6 @@ static void fill_random(uint8_t out[SG_RESUME_RANDOM_LEN], const struct sg_resum
 		randombytes_buf(out, SG_RESUME_RANDOM_LEN);
 }
 
-static int check_header(const uint8_t *msg, size_t len, size_t want, uint8_t type)
-{
-	if (len != want)
-		return SG_E_LENGTH;
-	if (msg[0] != type)
-		return SG_E_TYPE;
-	if (!sg_all_zero(msg + 1, 3))
-		return SG_E_RESERVED;
-	return SG_OK;
-}
-
 int sg_resume_ticket_store(struct sg_resume_ticket *t, const uint8_t *plain, size_t plen,
 			   uint64_t now)
 {
@@ -157,7 +146,7 @@ int sg_resume_consume(struct sg_resume *rs, const struct sg_ticket_ring *ring,
 	int rc;
 
 	memset(rs, 0, sizeof(*rs));
-	if ((rc = check_header(msg, len, SG_RESUME_LEN, SG_MSG_RESUME)) != SG_OK)
+	if ((rc = sg_hs_header_check(msg, len, SG_RESUME_LEN, SG_MSG_RESUME)) != SG_OK)
 		return rc;
 	if ((rc = sg_ticket_open(ring, msg + SG_RESUME_OFF_TICKET, now, &tp)) != SG_OK)
 		return rc;
@@ -223,7 +212,7 @@ int sg_resume_response_consume(struct sg_resume *rs, const uint8_t client_pub[SG
 	struct sg_resp_payload got;
 	int rc;
 
-	if ((rc = check_header(msg, len, SG_RRESP_LEN, SG_MSG_RESUME_RESP)) != SG_OK)
+	if ((rc = sg_hs_header_check(msg, len, SG_RRESP_LEN, SG_MSG_RESUME_RESP)) != SG_OK)
 		return rc;
 	if (!rs->is_client || rs->step != SG_RESUME_STEP_SENT ||
 	    sg_le32(msg + SG_RRESP_OFF_RECEIVER) != rs->local_index)

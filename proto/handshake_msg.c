@@ -137,3 +137,14 @@ void sg_cookie_header_put(uint8_t msg[SG_COOKIE_REPLY_LEN], uint32_t receiver_in
 	put_type(msg, SG_MSG_COOKIE_REPLY);
 	sg_put_le32(msg + SG_COOKIE_OFF_RECEIVER, receiver_index);
 }
+
+int sg_hs_header_check(const uint8_t *msg, size_t len, size_t want, uint8_t type)
+{
+	if (len != want)
+		return SG_E_LENGTH;
+	if (msg[0] != type)
+		return SG_E_TYPE;
+	if (!sg_all_zero(msg + 1, 3))
+		return SG_E_RESERVED;
+	return SG_OK;
+}

@@ -48,4 +48,11 @@ void sg_init_header_put(uint8_t msg[SG_INIT_LEN], uint32_t sender_index);
 void sg_resp_header_put(uint8_t msg[SG_RESP_LEN], uint32_t sender_index, uint32_t receiver_index);
 void sg_cookie_header_put(uint8_t msg[SG_COOKIE_REPLY_LEN], uint32_t receiver_index);
 
+/*
+ * The first word of a handshake-family message (initiation, response,
+ * RESUME, RESUME_RESP): exactly want bytes, type first, 3 reserved zero
+ * bytes.  SG_OK, SG_E_LENGTH, SG_E_TYPE or SG_E_RESERVED.
+ */
+int sg_hs_header_check(const uint8_t *msg, size_t len, size_t want, uint8_t type);
+
 #endif /* SG_PROTO_HANDSHAKE_MSG_H */
