@@ -31,7 +31,7 @@ struct sg_config {
 	unsigned n_ports;
 	uint8_t gateway_mac[6];                /* gateway_mac = aa:bb:cc:dd:ee:ff */
 	int has_gateway_mac;
-	uint32_t max_sessions;                 /* max_sessions, default 65535 (2^k - 1 fills a power-of-two table) */
+	uint32_t max_sessions;                 /* max_sessions, default 65535 */
 	uint32_t max_users;                    /* max_users, default 1048576 */
 	char control_socket[108];              /* control_socket, default /run/surge/relay.sock */
 	unsigned keepalive_s;                  /* keepalive, default 25 */
@@ -44,11 +44,11 @@ struct sg_config {
 	char store_dir[SG_CFG_PATH_MAX];       /* store_dir: LMDB directory ("": nothing durable) */
 	unsigned store_init;                   /* store_init = 1: may create a store where none is */
 	unsigned store_map_mib;                /* store_map_mib, default 4096 */
-	unsigned store_sync;                   /* store_sync, default 1 (0: survives SIGKILL, not power loss) */
+	unsigned store_sync;                   /* store_sync, default 1 (0: no fsync) */
 	unsigned mailbox_per_user;             /* mailbox_per_user, default 256 messages */
 	unsigned mailbox_total;                /* mailbox_total, default 1000000 messages */
 	unsigned ticket_lifetime_s;            /* ticket_lifetime, default 43200 s (keys rotate at half) */
-	unsigned mailbox_max_ttl;              /* mailbox_max_ttl, default 604800 s (a longer TTL is cut) */
+	unsigned mailbox_max_ttl;              /* mailbox_max_ttl, default 604800 s (cuts TTLs) */
 };
 
 void sg_config_defaults(struct sg_config *c);

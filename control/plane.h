@@ -242,7 +242,10 @@ int sg_plane_store_user(struct sg_plane *p, const struct sg_user *u);
 void sg_plane_store_failed(struct sg_plane *p, const char *err);
 /* Hold m (finished, for the control TX queue of port) until the commit. */
 void sg_plane_hold(struct sg_plane *p, struct rte_mbuf *m, uint16_t port);
-/* Commit the open batch, then send (or, on failure, drop) the held frames: 1 committed, 0 nothing to do, -1 failed. */
+/*
+ * Commit the open batch, then send (or, on failure, drop) the held frames:
+ * 1 committed, 0 nothing to do, -1 failed.
+ */
 int sg_plane_commit(struct sg_plane *p);
 /* Commit waits (batch opened -> durable) over the last SG_COMMIT_SAMPLES commits, microseconds. */
 void sg_plane_commit_wait(const struct sg_plane *p, uint32_t *p50, uint32_t *p99, uint32_t *max);
