@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policy.c - surge-bench-policy: raw Hyperscan scans of the content policy
+ * (policy/policy.c, sg_policy_scan: hs_scan, the callback and counters), the
+ * half of the issue's bench that needs no relay.
+ *
+ *   Rule sets: 0 (an empty policy: the call, no scan), 10 (every tenth rule
+ *   of --rules), 100 (all of --rules, rules/default.rules), 1000 (the 100
+ *   and nine numbered variants of each: "vN-" before the pattern).
+ *   Bodies: 1,024 per size (64, 256, 1400 B) of lower-case English-like
+ *   text, of which 1 in 100 carries a phishing or scam snippet that
+ *   default.rules drops or flags.
+ *
+ * One thread, one scratch and one counters block, as one worker.  Each
+ * cell is the median of --reps (5) interleaved passes of --seconds (0.2)
+ * each.  The last columns set the scan beside the relay's per-frame time
+ * on one core (docs/BENCHMARKS.md: 1.9 / 1.46 / 0.4 M frames/s at 64 /
+ * 256 / 1400 B): the share of a frame's time the scan adds, and the relay
+ * throughput that leaves as a fraction of today's.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "policy/policy.h"
+
+enum { N_BODIES = 1024, N_SETS = 4, N_SIZES = 3, MAX_REPS = 20 };
+
+static const unsigned sizes[N_SIZES] = { 64, 256, 1400 };
+static const double relay_fps[N_SIZES] = { 1.9e6, 1.46e6, 0.4e6 }; /* docs/BENCHMARKS.md */
+static const unsigned set_rules[N_SETS] = { 0, 10, 100, 1000 };
+
+static const char *const words[] = {
+	"the", "meeting", "is", "moved", "to", "thursday", "afternoon", "and", "we", "will",
+	"review", "slides", "for", "project", "budget", "please", "bring", "notes", "from",
+	"last", "week", "dinner", "tonight", "sounds", "good", "call", "me", "when", "you",
+	"arrive", "station", "train", "late", "again", "sorry", "about", "that", "photos",
+	"weekend", "trip", "were", "great", "kids", "loved", "beach", "see", "soon", "thanks",
+	"draft", "report", "attached", "comments", "welcome", "happy", "birthday", "mum",
+	"groceries", "milk", "bread", "coffee", "running", "minutes", "behind", "schedule",
+};
+
+/* Snippets the 1% carry: each is dropped or flagged by default.rules. */
+static const char *const bad_snippets[] = {
+	"http://paypal-secure.example.com/login",
+	"your account has been suspended",
+	"send me 0.5 btc",
+	"keep your seed phrase",
+	"http://10.1.2.3/account/verify.php",
+	"claim your prize today",
+};
+
+struct cell {
+	const struct sg_policy *p;
+	struct sg_policy_scratch *s;
+	struct sg_policy_counters *c;
+	char **bodies;
+	uint32_t len;
+};
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 32);
+}
+
+/* len bytes of words; 1 body in 100 gets a bad snippet at a random place. */
+static char *make_body(unsigned len, int bad)
+{
+	char *b = malloc(len + 1);
+	unsigned n = 0;
+
+	if (!b)
+		sg_bench_die("out of memory");
+	while (n < len) {
+		const char *w = words[rnd() % (sizeof(words) / sizeof(words[0]))];
+		unsigned wl = (unsigned)strlen(w);
+
+		for (unsigned i = 0; i < wl && n < len; i++)
+			b[n++] = w[i];
+		if (n < len)
+			b[n++] = rnd() % 12 == 0 ? '.' : ' ';
+	}
+	if (bad) {
+		const char *s = bad_snippets[rnd() % (sizeof(bad_snippets) / sizeof(bad_snippets[0]))];
+		unsigned sl = (unsigned)strlen(s), at;
+
+		if (sl > len)
+			sl = len;
+		at = rnd() % (len - sl + 1);
+		memcpy(b + at, s, sl);
+	}
+	b[len] = '\0';
+	return b;
+}
+
+static uint64_t pass(void *arg, uint64_t *bad)
+{
+	struct cell *x = arg;
+	struct sg_policy_verdict v;
+
+	for (unsigned i = 0; i < N_BODIES; i++)
+		*bad += (uint64_t)(sg_policy_scan(x->p, x->s, x->c, x->bodies[i], x->len, &v) < 0);
+	return N_BODIES;
+}
+
+/* The rule set of n rules built from base (see the top comment). */
+static struct sg_policy *make_set(const struct sg_rules *base, unsigned n)
+{
+	struct sg_policy *p;
+	struct sg_rules rs;
+	char err[512], pat[SG_RULE_PATTERN_MAX + 16];
+
+	sg_rules_init(&rs);
+	for (unsigned k = 0; rs.n < n && k < 10; k++)
+		for (unsigned i = 0; i < base->n && rs.n < n; i++) {
+			struct sg_rule r = base->v[i];
+
+			if (n == 10 && i % 10 != 0)
+				continue;
+			if (k) {
+				snprintf(pat, sizeof(pat), "v%u-%s", k, r.pattern);
+				r.pattern = pat;
+			}
+			r.id = r.id * 10 + k;
+			r.line = 0;
+			if (sg_rules_add(&rs, &r, err, sizeof(err)) < 0)
+				sg_bench_die(err);
+		}
+	if (rs.n != n)
+		sg_bench_die("not enough rules in --rules for the rule sets");
+	if (sg_policy_compile(&rs, &p, err, sizeof(err)) < 0) {
+		fprintf(stderr, "surge-bench-policy: %s\n", err);
+		sg_bench_die("compile");
+	}
+	sg_rules_fini(&rs);
+	return p;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: surge-bench-policy [--rules FILE] [--seconds S] [--reps N]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "reps", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *rules_path = "rules/default.rules";
+	double seconds = 0.2, spread = 1, t0;
+	unsigned reps = 5;
+	struct sg_policy *sets[N_SETS];
+	struct sg_rules base;
+	char *bodies[N_SIZES][N_BODIES], err[512], cpu[128];
+	int c;
+
+	sg_bench_set_prog("surge-bench-policy");
+	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+		if (c == 'r')
+			rules_path = optarg;
+		else if (c == 's')
+			seconds = atof(optarg);
+		else if (c == 'n')
+			reps = (unsigned)atoi(optarg);
+		else
+			usage();
+	}
+	if (seconds <= 0 || seconds > 10 || reps < 1 || reps > MAX_REPS)
+		usage();
+	if (sg_rules_load(&base, rules_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "surge-bench-policy: %s\n", err);
+		sg_bench_die("loading the rules");
+	}
+	for (unsigned i = 0; i < N_SETS; i++) {
+		t0 = sg_bench_now_s();
+		sets[i] = make_set(&base, set_rules[i]);
+		fprintf(stderr, "surge-bench-policy: %u rules: compiled in %.2f s, %zu bytes\n",
+			set_rules[i], sg_bench_now_s() - t0, sg_policy_db_size(sets[i]));
+	}
+	sg_rules_fini(&base);
+	for (unsigned z = 0; z < N_SIZES; z++)
+		for (unsigned i = 0; i < N_BODIES; i++)
+			bodies[z][i] = make_body(sizes[z], i % 100 == 37);
+
+	sg_bench_cpu_model(cpu, sizeof(cpu));
+	printf("surge-bench-policy: raw sg_policy_scan (hs_scan, block mode), 1 thread, %s\n", cpu);
+	printf("median of %u passes of %.2f s; %u bodies per size, 1 in 100 carries a bad snippet\n\n",
+	       reps, seconds, N_BODIES);
+	printf("%6s %6s %14s %9s %9s %8s %11s %11s\n", "rules", "bytes", "scans/s", "Gbit/s",
+	       "ns/scan", "matched", "frame+%", "relay_x");
+	for (unsigned z = 0; z < N_SIZES; z++) {
+		for (unsigned i = 0; i < N_SETS; i++) {
+			struct sg_policy_scratch *s;
+			struct cell x = { sets[i], NULL, NULL, bodies[z], sizes[z] };
+			double rate[MAX_REPS], med, ns, budget_ns = 1e9 / relay_fps[z];
+			uint64_t matched;
+			char what[64], th[32];
+
+			if (sg_policy_scratch_alloc(sets[i], &s, err, sizeof(err)) < 0)
+				sg_bench_die(err);
+			x.s = s;
+			x.c = sg_policy_counters_alloc(sets[i]);
+			if (!x.c)
+				sg_bench_die("out of memory");
+			for (unsigned r = 0; r < reps; r++)
+				if (sg_bench_measure(pass, &x, seconds, &rate[r]) < 0)
+					sg_bench_die("a scan failed");
+			snprintf(what, sizeof(what), "%u rules, ", set_rules[i]);
+			med = sg_bench_median(rate, reps, what, sizes[z], &spread);
+			ns = 1e9 / med;
+			matched = x.c->scanned - x.c->verdicts[SG_RULE_NONE];
+			printf("%6u %6u %14s %9.2f %9.1f %7.2f%% %10.1f%% %11.3f\n", set_rules[i],
+			       sizes[z], sg_bench_thousands(th, sizeof(th), med),
+			       med * sizes[z] * 8 / 1e9, ns,
+			       100.0 * (double)matched / (double)x.c->scanned,
+			       100.0 * ns / budget_ns, budget_ns / (budget_ns + ns));
+			sg_policy_counters_free(x.c);
+			sg_policy_scratch_free(s);
+		}
+		printf("\n");
+	}
+	printf("frame+%%: scan time as a share of the relay's time per frame on one core\n"
+	       "(1.9 / 1.46 / 0.4 M frames/s at 64 / 256 / 1400 B); relay_x: the relay's\n"
+	       "throughput with the scan added, as a fraction of today's (target >= 0.90).\n");
+	for (unsigned z = 0; z < N_SIZES; z++)
+		for (unsigned i = 0; i < N_BODIES; i++)
+			free(bodies[z][i]);
+	for (unsigned i = 0; i < N_SETS; i++)
+		sg_policy_free(sets[i]);
+	return 0;
+}
