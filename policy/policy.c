@@ -478,8 +478,10 @@ int sg_policy_save(const struct sg_policy *p, const char *path, char *err, size_
 		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (fwrite(&h, sizeof(h), 1, f) != 1 || fwrite(text, 1, text_len, f) != text_len ||
-	    fwrite(db, 1, db_len, f) != db_len) {
+	/* An empty policy has no text or database: fwrite takes no NULL. */
+	if (fwrite(&h, sizeof(h), 1, f) != 1 ||
+	    (text_len && fwrite(text, 1, text_len, f) != text_len) ||
+	    (db_len && fwrite(db, 1, db_len, f) != db_len)) {
 		fclose(f);
 		remove(tmp);
 		seterr(err, errlen, "%s: write error", tmp);
