@@ -70,6 +70,7 @@ static const struct cfg_key cfg_keys[] = {
 	UINT("max_users", max_users, 1, 100000000),
 	UINT("mbufs", mbufs, 1023, 1048575),
 	OTHER("ports", K_PORTS, ports),
+	OTHER("rules_file", K_PATH, rules_file),
 	OTHER("store_dir", K_PATH, store_dir),
 	UINT("store_init", store_init, 0, 1),
 	UINT("store_map_mib", store_map_mib, 16, 1048576),

@@ -82,6 +82,8 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_STORE_ERRORS] = "store_errors",
 	[SG_PC_HELD_DROPPED] = "store_held_dropped",
 	[SG_PC_HS_BUSY] = "handshake_busy",
+	[SG_PC_POLICY_BLOCKED] = "policy_blocked",
+	[SG_PC_POLICY_LOADS] = "policy_loads",
 	[SG_PC_RESUMPTIONS] = "resumptions",
 	[SG_PC_RESUME_BAD_TICKET] = "resume_bad_ticket",
 	[SG_PC_RESUME_EXPIRED] = "resume_expired",
@@ -252,6 +254,10 @@ static void dispatch(struct sg_plane *p, struct rte_mbuf *m)
 	case SG_TOCTL_TOO_LARGE:
 		sg_plane_reply(p, s, m, SG_REPLY_TOO_LARGE, t->detail);
 		break;
+	case SG_TOCTL_BLOCKED:
+		p->counters[SG_PC_POLICY_BLOCKED]++;
+		sg_plane_reply(p, s, m, SG_REPLY_POLICY_BLOCKED, t->detail);
+		break;
 	case SG_TOCTL_CLOSE: {
 		uint16_t plen, reason;
 		const uint8_t *in = plaintext(m, t, &plen);
@@ -371,6 +377,7 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 					  (unsigned long long)p->counters[c]);
 		sg_ctl_buf_printf(b, "}");
 		store_stats(p, b, 1);
+		sg_plane_policy_stats(p, b, 1);
 		sg_ctl_buf_printf(b, ", \"handshake_lcores\": [");
 		for (unsigned l = 0; l < p->n_hs_lcores; l++)
 			sg_ctl_buf_printf(b, "%s{\"prepared\": %llu, \"sleeps\": %llu}", l ? ", " : "",
@@ -393,6 +400,7 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 		sg_ctl_buf_printf(b, "  %-22s %llu\n", counter_names[c],
 				  (unsigned long long)p->counters[c]);
 	store_stats(p, b, 0);
+	sg_plane_policy_stats(p, b, 0);
 	for (unsigned l = 0; l < p->n_hs_lcores; l++)
 		sg_ctl_buf_printf(b, "handshake lcore %u: %llu prepared\n", l,
 				  (unsigned long long)__atomic_load_n(&p->hs_lcores[l].prepared,
@@ -426,7 +434,18 @@ static int handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *
 					  sg_crypto_have_aes256gcm() ? "in hardware" : "unavailable");
 		return SG_CTL_OK;
 	}
-	sg_ctl_buf_printf(b, "unknown command '%s' (try: stats, status)", r->argv[0]);
+	if (strcmp(r->argv[0], "rules") == 0 && r->argc > 1 && strcmp(r->argv[1], "reload") == 0) {
+		char err[512];
+
+		if (sg_plane_policy_load(p, err, sizeof(err)) != 0) {
+			sg_ctl_buf_printf(b, "rules reload failed, the rules in force stay: %s", err);
+			return SG_CTL_E_ARGS;
+		}
+		sg_ctl_buf_printf(b, json ? "{\"reloaded\": true}\n" : "rules reloaded from %s\n",
+				  p->cfg->rules_file);
+		return SG_CTL_OK;
+	}
+	sg_ctl_buf_printf(b, "unknown command '%s' (try: stats, status, rules reload)", r->argv[0]);
 	return SG_CTL_E_VERB;
 }
 
@@ -466,6 +485,8 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 	if (sg_plane_store_open(p, err, errlen) != 0)
 		return -1;
 	if (sg_plane_resume_init(p, err, errlen) != 0)
+		return -1;
+	if (p->cfg->rules_file[0] && sg_plane_policy_load(p, err, errlen) != 0)
 		return -1;
 	p->ctl = sg_ctl_server_open(p->cfg->control_socket, err, errlen);
 	return p->ctl ? 0 : -1;
@@ -575,6 +596,16 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	if (p->n_deliver)
 		work += sg_plane_mbox_deliver(p, CTL_DELIVER_BUDGET);
 	work += sg_session_reclaim(p->sessions);
+	if (p->policy_reload) {
+		char err[512];
+
+		p->policy_reload = 0;
+		if (sg_plane_policy_load(p, err, sizeof(err)) != 0)
+			fprintf(stderr, "surge-relay: rules reload (SIGHUP): %s\n", err);
+		work++;
+	}
+	if (p->n_policy_retired)
+		sg_plane_policy_reclaim(p);
 	return work;
 }
 
@@ -615,5 +646,6 @@ void sg_plane_fini(struct sg_plane *p)
 	}
 	p->cookie_pub = NULL;
 	sg_plane_resume_fini(p);
+	sg_plane_policy_fini(p);
 	sg_ratelimit_fini(&p->ratelimit);
 }

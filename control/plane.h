@@ -45,6 +45,7 @@ enum sg_toctl_kind {
 	SG_TOCTL_CLOSE,          /* CLOSE, opened */
 	SG_TOCTL_ACK,            /* DELIVERY_ACK, opened */
 	SG_TOCTL_LOOKUP,         /* KEY_LOOKUP, opened */
+	SG_TOCTL_BLOCKED,        /* DATA, opened; the content policy dropped it (detail: rule id) */
 };
 
 /*
@@ -96,6 +97,8 @@ enum sg_plane_counter {
 	SG_PC_STORE_ERRORS,    /* store writes or commits that failed */
 	SG_PC_HELD_DROPPED,    /* replies dropped because their commit failed */
 	SG_PC_HS_BUSY,         /* dropped: every handshake lcore's ring full (under load) */
+	SG_PC_POLICY_BLOCKED,  /* cloud DATA the content policy dropped: POLICY_BLOCKED sent */
+	SG_PC_POLICY_LOADS,    /* rules files compiled and published */
 	/* Resumption (resume_ctl.c); mac1, cookie, rate, suite, full: as handshakes. */
 	SG_PC_RESUMPTIONS,     /* RESUME_RESP sent */
 	SG_PC_RESUME_BAD_TICKET, /* dropped: ticket does not open under either key */
@@ -145,6 +148,23 @@ struct sg_cookie_pub {
 	uint8_t secret[SG_KEY_LEN];
 	uint64_t born;
 };
+
+struct sg_policy;
+struct sg_policy_scratch;
+struct sg_policy_counters;
+
+/*
+ * The content policy as published to the workers (control/policy_ctl.c):
+ * immutable once published; reader i uses scratch[i] and counters[i].
+ */
+struct sg_policy_set {
+	struct sg_policy *policy;
+	struct sg_policy_scratch *scratch[SG_CFG_MAX_WORKERS + 1];
+	struct sg_policy_counters *counters[SG_CFG_MAX_WORKERS + 1];
+	uint64_t token;                   /* RCU QSBR token once retired */
+};
+
+enum { SG_POLICY_RETIRED_MAX = 8 };
 
 /* Appends the workers' counters (JSON members or text lines) to a stats reply. */
 typedef void (*sg_plane_stats_fn)(void *arg, struct sg_ctl_buf *b, int json);
@@ -196,6 +216,11 @@ struct sg_plane {
 	uint64_t commit_samples;
 	char store_error[256];                /* the last store error, for stats */
 	uint64_t store_aborted;               /* sg_store_aborted() at the last commit */
+	/* Content policy (policy_ctl.c); NULL: nothing is scanned. */
+	struct sg_policy_set *policy_set;     /* published: workers load it per burst */
+	struct sg_policy_set *policy_retired[SG_POLICY_RETIRED_MAX];
+	unsigned n_policy_retired;
+	volatile int policy_reload;           /* set by SIGHUP: reload at the next round */
 	struct sg_ticket_ring *tickets;       /* resumption ticket keys, in secure memory */
 	uint32_t tickets_saved_id;            /* current ticket key id last written to the store */
 };
@@ -249,6 +274,16 @@ void sg_plane_hold(struct sg_plane *p, struct rte_mbuf *m, uint16_t port);
 int sg_plane_commit(struct sg_plane *p);
 /* Commit waits (batch opened -> durable) over the last SG_COMMIT_SAMPLES commits, microseconds. */
 void sg_plane_commit_wait(const struct sg_plane *p, uint32_t *p50, uint32_t *p99, uint32_t *max);
+
+/*
+ * policy_ctl.c.  Compile cfg->rules_file and publish it (the old set is
+ * freed after a grace period): 0, or -1 with err and the old set in force.
+ */
+int sg_plane_policy_load(struct sg_plane *p, char *err, size_t errlen);
+void sg_plane_policy_reclaim(struct sg_plane *p);
+void sg_plane_policy_fini(struct sg_plane *p);
+/* The policy's counters (per-rule hits summed over the workers) in a stats reply. */
+void sg_plane_policy_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json);
 
 /* mbox_ctl.c: see the top of that file. */
 void sg_plane_mbox_store(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m,

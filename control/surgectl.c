@@ -48,11 +48,14 @@ struct cmd {
 static int cmd_help(const struct opts *o, int argc, char **argv);
 static int cmd_stats(const struct opts *o, int argc, char **argv);
 static int cmd_status(const struct opts *o, int argc, char **argv);
+static int cmd_rules(const struct opts *o, int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "help", cmd_help, "help", "this text" },
 	{ "stats", cmd_stats, "stats [--watch N]", "counters; --watch repeats every N s" },
 	{ "status", cmd_status, "status", "the relay's state in short" },
+	{ "rules", cmd_rules, "rules reload", "compile rules_file again and swap it in (the "
+					   "rules in force stay if it fails)" },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -178,6 +181,13 @@ static int cmd_status(const struct opts *o, int argc, char **argv)
 	if (argc > 0)
 		return usage_error("status: unexpected argument '%s'", argv[0]);
 	return call_and_print(o, o->json ? "status json" : "status");
+}
+
+static int cmd_rules(const struct opts *o, int argc, char **argv)
+{
+	if (argc != 1 || strcmp(argv[0], "reload") != 0)
+		return usage_error("rules: expected 'rules reload'");
+	return call_and_print(o, o->json ? "rules reload json" : "rules reload");
 }
 
 int main(int argc, char **argv)

@@ -40,11 +40,19 @@
 #include "worker.h"
 
 static volatile int stop_flag;
+static volatile sig_atomic_t reload_flag;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+}
+
+/* SIGHUP: compile rules_file again at the control plane's next round. */
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_flag = 1;
 }
 
 static void usage(FILE *f)
@@ -268,6 +276,7 @@ static int relay_start(struct relay *r)
 		wk->cookie_seq = 0;
 		wk->cookie_pub = r->plane.cookie_pub;
 		wk->under_load = &r->plane.under_load;
+		wk->policy_slot = &r->plane.policy_set;
 	}
 
 	/* Workers on the first worker lcores, handshake lcores on the next ones. */
@@ -395,6 +404,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = relay_start(&r);
@@ -409,7 +419,13 @@ int main(int argc, char **argv)
 			printf("surge-relay: no store_dir: users and mailboxes are NOT durable\n");
 		fflush(stdout);
 		while (!stop_flag) {
-			unsigned work = sg_plane_poll(&r.plane);
+			unsigned work;
+
+			if (reload_flag) {
+				reload_flag = 0;
+				r.plane.policy_reload = 1;
+			}
+			work = sg_plane_poll(&r.plane);
 
 			if (r.extra)
 				work += sg_worker_poll(r.extra);

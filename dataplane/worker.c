@@ -30,6 +30,7 @@
 #include "crypto/cookie.h"
 #include "crypto/crypto.h"
 #include "crypto/replay.h"
+#include "policy/policy.h"
 #include "proto/bytes.h"
 #include "proto/classify.h"
 #include "proto/status.h"
@@ -462,6 +463,20 @@ static int route(struct sg_worker *w, struct pending *x, uint64_t now, struct sg
 		if ((uint8_t)(inner[20] - SG_CLASS_CLOUD) > SG_CLASS_SECRET - SG_CLASS_CLOUD ||
 		    (inner[21] & ~SG_DATA_F_MASK) || inner[22] || inner[23])
 			return to_ctl(w, x->m, x->pi, SG_TOCTL_MALFORMED, s->index, 0), 0;
+		/*
+		 * The content policy reads cloud bodies only: a secret body is
+		 * the users' own ciphertext, never scanned (PROTOCOL.md 6.1).
+		 */
+		if (w->pset && inner[20] == SG_CLASS_CLOUD) {
+			struct sg_policy_verdict v;
+
+			sg_policy_scan(w->pset->policy, w->pset->scratch[w->id],
+				       w->pset->counters[w->id], inner + SG_DATA_INNER_LEN,
+				       (uint32_t)(x->plen - SG_DATA_OVERHEAD), &v);
+			if (v.action == SG_RULE_DROP)
+				return to_ctl(w, x->m, x->pi, SG_TOCTL_BLOCKED, s->index,
+					      v.rule_id), 0;
+		}
 		ridx = sg_session_of_user(w->sessions, sg_le64(inner));
 		r = ridx ? sg_session_get(w->sessions, ridx, &miss) : NULL;
 		if (!r || now >= (uint64_t)r->born + SG_REJECT_AFTER_S)
@@ -557,6 +572,8 @@ void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, u
 	uint64_t bytes = 0;
 
 	prefetch_sessions(w, pkts, n);
+	/* The policy set for the whole burst (freed only after our quiescent state). */
+	w->pset = w->policy_slot ? __atomic_load_n(w->policy_slot, __ATOMIC_ACQUIRE) : NULL;
 	sg_aead_cache_phase(&w->cache);
 	for (uint16_t i = 0; i < n; i++) {
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);

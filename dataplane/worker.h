@@ -48,6 +48,9 @@ struct sg_worker {
 	struct sg_cookie_checker cookie;  /* a follower of that secret */
 	uint32_t cookie_seq;              /* cookie_pub->seq copied last (0: none yet) */
 	struct sg_ratelimit ratelimit;    /* this worker's per-source handshake buckets */
+	/* The content policy: the control plane's published set (plane.h), or NULL. */
+	struct sg_policy_set *const *policy_slot;
+	const struct sg_policy_set *pset; /* loaded once per burst */
 	struct rte_mempool *pool;
 	uint8_t port_mac[SG_CFG_MAX_PORTS][6];
 	struct rte_eth_dev_tx_buffer *txb[SG_CFG_MAX_PORTS];

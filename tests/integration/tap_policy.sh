@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# tap_policy.sh BUILD_ROOT - the content policy (docs/POLICY.md) in
+# surge-relay on net_tap in a network namespace: a rules file with a drop,
+# a flag and a count rule; a cloud message that matches the drop rule is
+# answered POLICY_BLOCKED (detail: the rule id) and not delivered; the same
+# text as a secret message is never scanned and arrives; flagged and counted
+# messages arrive and every verdict and per-rule hit is counted; a broken
+# rules file is refused at `surgectl rules reload` with file:line and the
+# rules in force stay; SIGHUP swaps in a new file under a live session.
+set -euo pipefail
+
+B=${1:?usage: tap_policy.sh BUILD_ROOT}
+id=$(( $$ % 200 + 20 ))
+ns=sgpo$$
+tap=sgp$$
+net=198.18.$id
+T=$(mktemp -d /tmp/surge-po.XXXXXX)
+relay_pid=
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cleanup() {
+	if [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
+		kill -TERM "$relay_pid" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$relay_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$relay_pid" 2>/dev/null || true
+	fi
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$T" "/var/run/dpdk/sgpo$$"
+}
+trap cleanup EXIT
+
+stats() { "$B/control/surgectl" --socket "$T/relay.sock" --json stats; }
+ctl() { stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["control"][sys.argv[1]])' "$1"; }
+
+ip netns add "$ns"
+cat > "$T/policy.rules" <<'RULES'
+# test rules: a phishing host, a phrase flagged, a counted word
+1001 drop caseless paypa[l1]-secure\.example
+1002 flag - hello\s+world
+1003 count caseless invoice
+RULES
+"$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
+"$B/dataplane/surge-relay" --address4 "$net.1" --key-file "$T/relay.key" \
+	--control-socket "$T/relay.sock" --rules-file "$T/policy.rules" -- \
+	--no-huge -m 512 --no-pci --file-prefix "sgpo$$" --lcores 0@0,1@1 \
+	--vdev "net_tap0,iface=$tap" > "$T/relay.log" 2>&1 &
+relay_pid=$!
+for _ in $(seq 300); do grep -q "ready" "$T/relay.log" && break; sleep 0.1; done
+grep -q "ready" "$T/relay.log" || { cat "$T/relay.log"; fail "relay did not start"; }
+ip link set "$tap" netns "$ns"
+ip -n "$ns" addr add "$net.2/24" dev "$tap"
+ip -n "$ns" link set "$tap" up
+ip -n "$ns" link set lo up
+
+chat() { # chat KEY [args]: a surge-chat in the namespace, batch mode
+	local key=$1
+	shift
+	timeout 60 ip netns exec "$ns" "$B/client/surge-chat" --relay "$net.1:7443" \
+		--relay-key "$T/relay.pub" --key "$key" --batch "$@"
+}
+"$B/client/surge-chat" --genkey --key "$T/bob.key" > /dev/null
+"$B/client/surge-chat" --genkey --key "$T/alice.key" > /dev/null
+echo "sleep 50" | chat "$T/alice.key" > "$T/a0.out"
+grep -q "connected user 1 signed_up=1" "$T/a0.out" || fail "alice sign-up: $(cat "$T/a0.out")"
+
+# Bob stays connected (input from a FIFO) while alice sends.
+mkfifo "$T/b.in"
+chat "$T/bob.key" < "$T/b.in" > "$T/b.out" 2>&1 &
+bob_pid=$!
+exec 4> "$T/b.in"
+until_grep() { # until_grep FILE PATTERN COUNT: bounded wait
+	for _ in $(seq 100); do
+		[ "$(grep -cF -- "$2" "$1" || true)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for $3 x '$2' in $1: $(cat "$1")"
+}
+until_grep "$T/b.out" "connected user 2" 1
+
+send() { # send OUT LINES...: alice sends, waits for replies and a moment
+	local out=$1
+	shift
+	printf '%s\n' "$@" "sleep 300" | chat "$T/alice.key" > "$T/$out" 2>&1 || fail "alice: $(cat "$T/$out")"
+}
+pol() { # pol VERDICT | pol hits RULE_ID
+	stats | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["policy"]
+print(p["hits"][sys.argv[2]] if sys.argv[1] == "hits" else p[sys.argv[1]])' "$@"
+}
+
+# 1. A cloud message to the phishing host is dropped with POLICY_BLOCKED (rule
+# 1001); the same text as a secret message is never scanned and arrives; a
+# flagged and a counted message are forwarded.
+send a1.out "2 login at http://PAYPA1-secure.example/x now" "/secret 2 secret paypa1-secure.example" \
+	"2 hello   world" "2 your invoice" "wait-replies 1 3000"
+grep -q "code=POLICY_BLOCKED detail=1001" "$T/a1.out" || fail "no POLICY_BLOCKED: $(cat "$T/a1.out")"
+until_grep "$T/b.out" "text=secret paypa1-secure.example" 1
+until_grep "$T/b.out" "text=hello   world" 1
+until_grep "$T/b.out" "text=your invoice" 1
+! grep -q "login at" "$T/b.out" || fail "a dropped message was delivered"
+[ "$(pol drop)" = 1 ] && [ "$(pol flag)" = 1 ] && [ "$(pol count)" = 1 ] ||
+	fail "verdicts: drop $(pol drop) flag $(pol flag) count $(pol count)"
+[ "$(pol scanned)" = 3 ] || fail "scanned $(pol scanned): the secret body must not be scanned"
+[ "$(pol hits 1001)" = 1 ] && [ "$(pol hits 1002)" = 1 ] && [ "$(pol hits 1003)" = 1 ] ||
+	fail "hits $(pol hits 1001) $(pol hits 1002) $(pol hits 1003)"
+[ "$(ctl policy_blocked)" = 1 ] || fail "policy_blocked $(ctl policy_blocked)"
+echo "policy: cloud phishing link blocked (POLICY_BLOCKED 1001), secret copy delivered unscanned, flag and count forwarded"
+
+# 2. A broken rules file: the reload is refused with file:line and Hyperscan's
+# reason, and the rules in force stay.
+printf '1001 drop - (a|b){1000000}\n' > "$T/policy.rules"
+rc=0
+"$B/control/surgectl" --socket "$T/relay.sock" rules reload > "$T/r.out" 2> "$T/r.err" || rc=$?
+[ "$rc" = 1 ] || fail "broken reload: exit $rc"
+grep -q "policy.rules:1: rule 1001: " "$T/r.err" || fail "broken reload message: $(cat "$T/r.err")"
+send a2.out "2 again paypa1-secure.example" "wait-replies 1 3000"
+grep -q "code=POLICY_BLOCKED detail=1001" "$T/a2.out" || fail "old rules not in force: $(cat "$T/a2.out")"
+echo "policy: broken reload refused ($(head -1 "$T/r.err")), old rules still in force"
+
+# 3. SIGHUP with a new file: rule 1001 is gone, the link goes through.
+printf '2001 drop caseless forbidden-word\n' > "$T/policy.rules"
+loads=$(ctl policy_loads)
+kill -HUP "$relay_pid"
+for _ in $(seq 50); do [ "$(ctl policy_loads)" -gt "$loads" ] && break; sleep 0.1; done
+[ "$(ctl policy_loads)" -gt "$loads" ] || fail "SIGHUP did not reload"
+send a3.out "2 now paypa1-secure.example" "2 a forbidden-word here" "wait-replies 1 3000"
+until_grep "$T/b.out" "text=now paypa1-secure.example" 1
+grep -q "code=POLICY_BLOCKED detail=2001" "$T/a3.out" || fail "new rule 2001 not in force: $(cat "$T/a3.out")"
+echo "policy: SIGHUP reload swapped the rules under a live session"
+exec 4>&-
+wait "$bob_pid" || fail "bob: $(cat "$T/b.out")"
+echo PASS
