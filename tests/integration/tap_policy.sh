@@ -12,54 +12,16 @@
 set -euo pipefail
 
 B=${1:?usage: tap_policy.sh BUILD_ROOT}
-id=$(( $$ % 200 + 20 ))
-ns=sgpo$$
-tap=sgp$$
-net=198.18.$id
-T=$(mktemp -d /tmp/surge-po.XXXXXX)
-relay_pid=
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cleanup() {
-	if [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
-		kill -TERM "$relay_pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$relay_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$relay_pid" 2>/dev/null || true
-	fi
-	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$T" "/var/run/dpdk/sgpo$$"
-}
-trap cleanup EXIT
-
-stats() { "$B/control/surgectl" --socket "$T/relay.sock" --json stats; }
-ctl() { stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["control"][sys.argv[1]])' "$1"; }
-
-ip netns add "$ns"
+STEM=sgpo
+. "$(dirname "$0")/tap_lib.sh"
+tap_setup
 cat > "$T/policy.rules" <<'RULES'
 # test rules: a phishing host, a phrase flagged, a counted word
 1001 drop caseless paypa[l1]-secure\.example
 1002 flag - hello\s+world
 1003 count caseless invoice
 RULES
-"$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
-"$B/dataplane/surge-relay" --address4 "$net.1" --key-file "$T/relay.key" \
-	--control-socket "$T/relay.sock" --rules-file "$T/policy.rules" -- \
-	--no-huge -m 512 --no-pci --file-prefix "sgpo$$" --lcores 0@0,1@1 \
-	--vdev "net_tap0,iface=$tap" > "$T/relay.log" 2>&1 &
-relay_pid=$!
-for _ in $(seq 300); do grep -q "ready" "$T/relay.log" && break; sleep 0.1; done
-grep -q "ready" "$T/relay.log" || { cat "$T/relay.log"; fail "relay did not start"; }
-ip link set "$tap" netns "$ns"
-ip -n "$ns" addr add "$net.2/24" dev "$tap"
-ip -n "$ns" link set "$tap" up
-ip -n "$ns" link set lo up
-
-chat() { # chat KEY [args]: a surge-chat in the namespace, batch mode
-	local key=$1
-	shift
-	timeout 60 ip netns exec "$ns" "$B/client/surge-chat" --relay "$net.1:7443" \
-		--relay-key "$T/relay.pub" --key "$key" --batch "$@"
-}
+tap_start_relay --rules-file "$T/policy.rules"
 "$B/client/surge-chat" --genkey --key "$T/bob.key" > /dev/null
 "$B/client/surge-chat" --genkey --key "$T/alice.key" > /dev/null
 echo "sleep 50" | chat "$T/alice.key" > "$T/a0.out"
@@ -70,13 +32,6 @@ mkfifo "$T/b.in"
 chat "$T/bob.key" < "$T/b.in" > "$T/b.out" 2>&1 &
 bob_pid=$!
 exec 4> "$T/b.in"
-until_grep() { # until_grep FILE PATTERN COUNT: bounded wait
-	for _ in $(seq 100); do
-		[ "$(grep -cF -- "$2" "$1" || true)" -ge "$3" ] && return 0
-		sleep 0.1
-	done
-	fail "timed out waiting for $3 x '$2' in $1: $(cat "$1")"
-}
 until_grep "$T/b.out" "connected user 2" 1
 
 send() { # send OUT LINES...: alice sends, waits for replies and a moment

@@ -9,48 +9,10 @@
 set -euo pipefail
 
 B=${1:?usage: tap_resume.sh BUILD_ROOT}
-id=$(( $$ % 200 + 20 ))
-ns=sgrs$$
-tap=sgr$$
-net=198.18.$id
-T=$(mktemp -d /tmp/surge-rs.XXXXXX)
-relay_pid=
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cleanup() {
-	if [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
-		kill -TERM "$relay_pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$relay_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$relay_pid" 2>/dev/null || true
-	fi
-	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$T" "/var/run/dpdk/sgrs$$"
-}
-trap cleanup EXIT
-
-stats() { "$B/control/surgectl" --socket "$T/relay.sock" --json stats; }
-ctl() { stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["control"][sys.argv[1]])' "$1"; }
-
-ip netns add "$ns"
-"$B/dataplane/surge-relay" --genkey "$T/relay.key" > "$T/relay.pub"
-"$B/dataplane/surge-relay" --address4 "$net.1" --key-file "$T/relay.key" \
-	--control-socket "$T/relay.sock" -- \
-	--no-huge -m 512 --no-pci --file-prefix "sgrs$$" --lcores 0@0,1@1 \
-	--vdev "net_tap0,iface=$tap" > "$T/relay.log" 2>&1 &
-relay_pid=$!
-for _ in $(seq 300); do grep -q "ready" "$T/relay.log" && break; sleep 0.1; done
-grep -q "ready" "$T/relay.log" || { cat "$T/relay.log"; fail "relay did not start"; }
-ip link set "$tap" netns "$ns"
-ip -n "$ns" addr add "$net.2/24" dev "$tap"
-ip -n "$ns" link set "$tap" up
-ip -n "$ns" link set lo up
-
-chat() { # chat KEY [args]: a surge-chat in the namespace, batch mode
-	local key=$1
-	shift
-	timeout 60 ip netns exec "$ns" "$B/client/surge-chat" --relay "$net.1:7443" \
-		--relay-key "$T/relay.pub" --key "$key" --batch "$@"
-}
+STEM=sgrs
+. "$(dirname "$0")/tap_lib.sh"
+tap_setup
+tap_start_relay
 "$B/client/surge-chat" --genkey --key "$T/bob.key" > /dev/null
 "$B/client/surge-chat" --genkey --key "$T/alice.key" > /dev/null
 echo "sleep 50" | chat "$T/bob.key" > "$T/b.out"
