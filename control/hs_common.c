@@ -106,16 +106,19 @@ int sg_hs_admit(struct sg_plane *p, struct rte_mbuf *m)
 	const uint8_t *msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off);
 	const uint64_t now = sg_session_now(p->sessions);
 	uint8_t src[18];
-	size_t srclen = sg_hs_cookie_source(&t->pkt.src, src);
-	int rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
+	size_t srclen;
+	int rc;
 
+	/* Under load the worker checked mac1 and mac2 and took the token: not twice. */
+	if (t->detail == SG_TOCTL_HS_ADMITTED)
+		return 1;
+	srclen = sg_hs_cookie_source(&t->pkt.src, src);
+	rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
 	if (rc < 0) {
 		p->counters[SG_PC_HS_MAC1]++;
 		rte_pktmbuf_free(m);
 		return 0;
 	}
-	if (t->detail == SG_TOCTL_HS_ADMITTED)
-		return 1; /* the worker checked mac2 and took the token (under load) */
 	if (p->under_load && rc != SG_MAC_BOTH_OK) {
 		sg_hs_cookie_reply(p, m, msg, src, srclen, now);
 		return 0;
