@@ -40,7 +40,8 @@ void sg_hs_cookie_reply(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *m
 
 /*
  * The checks before any DH, for an initiation or a RESUME in m: mac1; under
- * load, mac2 (else a cookie reply); under load, the source's token bucket.
+ * load, mac2 (else a cookie reply); under load, the source's token bucket;
+ * none of them again for what a worker admitted (SG_TOCTL_HS_ADMITTED).
  * 1: go on; 0: m was consumed (counted: handshake_mac1, cookie_replies,
  * handshake_ratelimited).
  */
