@@ -84,6 +84,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_HS_BUSY] = "handshake_busy",
 	[SG_PC_POLICY_BLOCKED] = "policy_blocked",
 	[SG_PC_POLICY_LOADS] = "policy_loads",
+	[SG_PC_POLICY_FAILED] = "policy_load_failures",
 	[SG_PC_RESUMPTIONS] = "resumptions",
 	[SG_PC_RESUME_BAD_TICKET] = "resume_bad_ticket",
 	[SG_PC_RESUME_EXPIRED] = "resume_expired",
@@ -434,18 +435,9 @@ static int handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *
 					  sg_crypto_have_aes256gcm() ? "in hardware" : "unavailable");
 		return SG_CTL_OK;
 	}
-	if (strcmp(r->argv[0], "rules") == 0 && r->argc > 1 && strcmp(r->argv[1], "reload") == 0) {
-		char err[512];
-
-		if (sg_plane_policy_load(p, err, sizeof(err)) != 0) {
-			sg_ctl_buf_printf(b, "rules reload failed, the rules in force stay: %s", err);
-			return SG_CTL_E_ARGS;
-		}
-		sg_ctl_buf_printf(b, json ? "{\"reloaded\": true}\n" : "rules reloaded from %s\n",
-				  p->cfg->rules_file);
-		return SG_CTL_OK;
-	}
-	sg_ctl_buf_printf(b, "unknown command '%s' (try: stats, status, rules reload)", r->argv[0]);
+	if (strcmp(r->argv[0], "rules") == 0)
+		return sg_plane_policy_ctl(p, r, b);
+	sg_ctl_buf_printf(b, "unknown command '%s' (try: stats, status, rules)", r->argv[0]);
 	return SG_CTL_E_VERB;
 }
 
@@ -486,7 +478,7 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 		return -1;
 	if (sg_plane_resume_init(p, err, errlen) != 0)
 		return -1;
-	if (p->cfg->rules_file[0] && sg_plane_policy_load(p, err, errlen) != 0)
+	if (sg_plane_policy_init(p, err, errlen) != 0)
 		return -1;
 	p->ctl = sg_ctl_server_open(p->cfg->control_socket, err, errlen);
 	return p->ctl ? 0 : -1;
@@ -596,16 +588,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	if (p->n_deliver)
 		work += sg_plane_mbox_deliver(p, CTL_DELIVER_BUDGET);
 	work += sg_session_reclaim(p->sessions);
-	if (p->policy_reload) {
-		char err[512];
-
-		p->policy_reload = 0;
-		if (sg_plane_policy_load(p, err, sizeof(err)) != 0)
-			fprintf(stderr, "surge-relay: rules reload (SIGHUP): %s\n", err);
-		work++;
-	}
-	if (p->n_policy_retired)
-		sg_plane_policy_reclaim(p);
+	work += sg_plane_policy_poll(p);
 	return work;
 }
 

@@ -54,8 +54,11 @@ static const struct cmd cmds[] = {
 	{ "help", cmd_help, "help", "this text" },
 	{ "stats", cmd_stats, "stats [--watch N]", "counters; --watch repeats every N s" },
 	{ "status", cmd_status, "status", "the relay's state in short" },
-	{ "rules", cmd_rules, "rules reload", "compile rules_file again and swap it in (the "
-					   "rules in force stay if it fails)" },
+	{ "rules", cmd_rules, "rules list", "the content policy's rules with their hits" },
+	{ "rules", cmd_rules, "rules reload", "compile rules_file again and swap it in" },
+	{ "rules", cmd_rules, "rules add ID ACTION FLAGS PATTERN",
+	  "one rule more (a rules-file line; docs/POLICY.md)" },
+	{ "rules", cmd_rules, "rules remove ID", "one rule less" },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -66,8 +69,11 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: surgectl [--socket PATH] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < N_CMDS; i++)
-		fprintf(f, "  %-22s %s\n", cmds[i].usage, cmds[i].help);
-	fprintf(f, "\noptions:\n"
+		fprintf(f, "  %-34s %s\n", cmds[i].usage, cmds[i].help);
+	fprintf(f, "\nA rules change compiles in the relay and is answered once in force; on\n"
+		   "any error the rules in force stay.  add and remove change the rules in\n"
+		   "force, not the file: the next reload from the file replaces them.\n"
+		   "\noptions:\n"
 		   "  --socket PATH          control socket (default $SURGE_SOCKET, else %s)\n"
 		   "  --json                 machine-readable output\n"
 		   "\nexit status: 0 ok, 1 the relay answered an error, 2 usage error,\n"
@@ -90,12 +96,12 @@ static int usage_error(const char *fmt, ...)
 }
 
 /* Send one request, print the body; returns the exit code. */
-static int call_and_print(const struct opts *o, const char *request)
+static int call_and_print_within(const struct opts *o, const char *request, int timeout_ms)
 {
 	char err[512];
 	char *body = NULL;
 	size_t len = 0;
-	int rc = sg_ctl_call(o->socket, request, CALL_TIMEOUT_MS, &body, &len, err, sizeof(err));
+	int rc = sg_ctl_call(o->socket, request, timeout_ms, &body, &len, err, sizeof(err));
 
 	if (rc < 0) {
 		fprintf(stderr, "surgectl: cannot reach the relay: %s\n", err);
@@ -112,6 +118,11 @@ static int call_and_print(const struct opts *o, const char *request)
 	fflush(stdout);
 	free(body);
 	return 0;
+}
+
+static int call_and_print(const struct opts *o, const char *request)
+{
+	return call_and_print_within(o, request, CALL_TIMEOUT_MS);
 }
 
 static int cmd_help(const struct opts *o, int argc, char **argv)
@@ -183,11 +194,69 @@ static int cmd_status(const struct opts *o, int argc, char **argv)
 	return call_and_print(o, o->json ? "status json" : "status");
 }
 
+/* A rule id as the relay reads it: 1..4294967295, digits only. */
+static int is_rule_id(const char *s)
+{
+	unsigned long long v = 0;
+
+	if (!*s || strlen(s) > 10)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	return v >= 1 && v <= 4294967295ull;
+}
+
 static int cmd_rules(const struct opts *o, int argc, char **argv)
 {
-	if (argc != 1 || strcmp(argv[0], "reload") != 0)
-		return usage_error("rules: expected 'rules reload'");
-	return call_and_print(o, o->json ? "rules reload json" : "rules reload");
+	const char *sub = argc ? argv[0] : "";
+	const char *js = o->json ? " json" : "";
+	char req[SG_CTL_LINE_MAX + 1];
+	size_t n;
+
+	if (!strcmp(sub, "list") && argc == 1) {
+		snprintf(req, sizeof(req), "rules list%s", js);
+		return call_and_print(o, req);
+	}
+	if (!strcmp(sub, "reload") && argc == 1) {
+		snprintf(req, sizeof(req), "rules reload%s", js);
+		return call_and_print_within(o, req, SG_CTL_DEFER_MS + CALL_TIMEOUT_MS);
+	}
+	if (!strcmp(sub, "remove") && argc == 2) {
+		if (!is_rule_id(argv[1]))
+			return usage_error("rules remove: '%s' is not a rule id (1..4294967295)",
+					   argv[1]);
+		snprintf(req, sizeof(req), "rules remove%s %s", js, argv[1]);
+		return call_and_print_within(o, req, SG_CTL_DEFER_MS + CALL_TIMEOUT_MS);
+	}
+	if (!strcmp(sub, "add") && argc >= 5) {
+		if (!is_rule_id(argv[1]))
+			return usage_error("rules add: '%s' is not a rule id (1..4294967295)",
+					   argv[1]);
+		n = (size_t)snprintf(req, sizeof(req), "rules add%s", js);
+		for (int i = 1; i < argc; i++) {
+			const char *w = argv[i];
+
+			/* single blanks inside a word travel as they are; others as \xHH */
+			if (!*w || w[0] == ' ' || w[strlen(w) - 1] == ' ' || strstr(w, "  "))
+				return usage_error("rules add: write a blank at either end of a "
+						   "pattern, or two in a row, as \\x20 ('%s')", w);
+			for (const char *c = w; *c; c++)
+				if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+					return usage_error("rules add: write a tab or a non-ASCII "
+							   "byte in a pattern as \\xHH ('%s')", w);
+			if (n + 1 + strlen(w) > SG_CTL_LINE_MAX)
+				return usage_error("rules add: the rule is longer than the "
+						   "socket's %d-byte request; put it in the rules "
+						   "file", SG_CTL_LINE_MAX);
+			n += (size_t)snprintf(req + n, sizeof(req) - n, " %s", w);
+		}
+		return call_and_print_within(o, req, SG_CTL_DEFER_MS + CALL_TIMEOUT_MS);
+	}
+	return usage_error("rules: expected 'rules list', 'rules reload', "
+			   "'rules add ID ACTION FLAGS PATTERN' or 'rules remove ID'");
 }
 
 int main(int argc, char **argv)

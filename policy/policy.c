@@ -250,7 +250,9 @@ int sg_policy_add_rule(const struct sg_policy *old, const char *line, struct sg_
 		return seterr(err, errlen, "no rule in the line");
 	if (got < 0)
 		return -1;
-	if (sg_rules_copy(&rs, &old->rules) < 0) {
+	if (!old) {
+		sg_rules_init(&rs);
+	} else if (sg_rules_copy(&rs, &old->rules) < 0) {
 		free(r.pattern);
 		return seterr(err, errlen, "rules: out of memory");
 	}

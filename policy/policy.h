@@ -71,7 +71,8 @@ int sg_policy_load(const char *path, struct sg_policy **out, char *err, size_t e
 
 /*
  * A new policy: old's rules plus one rule given as a rules line ("ID ACTION
- * FLAGS PATTERN"), or minus the rule with this id.  old is untouched.
+ * FLAGS PATTERN"), or minus the rule with this id.  old is untouched; for
+ * an add it may be NULL (no rules yet).
  */
 int sg_policy_add_rule(const struct sg_policy *old, const char *line, struct sg_policy **out,
 		       char *err, size_t errlen);
