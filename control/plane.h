@@ -175,6 +175,7 @@ struct sg_policy_set {
 	struct sg_policy_idx *by_id;      /* the rules' indexes sorted by id */
 	uint64_t generation;              /* 1 for the first set, +1 per swap */
 	uint32_t changes;                 /* rules added or removed since the file was read */
+	int from_cache;                   /* the database came from cfg->rules_cache */
 };
 
 /* The policy's verdict counts summed over sets (policy_ctl.c). */

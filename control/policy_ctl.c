@@ -198,16 +198,23 @@ int sg_plane_policy_init(struct sg_plane *p, char *err, size_t errlen)
 {
 	struct sg_policy *policy;
 	struct sg_policy_set *set;
+	char note[512];
+	int from_cache;
 
 	if (sg_policy_job_init(&p->policy_job, job_notify, p, err, errlen) != 0)
 		return -1;
+	sg_policy_job_set_cache(p->policy_job, p->cfg->rules_cache);
 	if (!p->cfg->rules_file[0])
 		return 0;
-	if (sg_policy_load(p->cfg->rules_file, &policy, err, errlen) != 0)
+	if (sg_policy_load_cached(p->cfg->rules_file, p->cfg->rules_cache, &policy, &from_cache,
+				  err, errlen, note, sizeof(note)) != 0)
 		return -1;
+	if (note[0])
+		fprintf(stderr, "surge-relay: rules_cache: %s (compiled instead)\n", note);
 	set = set_new(p, policy, NULL, err, errlen);
 	if (!set)
 		return -1;
+	set->from_cache = from_cache;
 	publish(p, set);
 	return 0;
 }
@@ -306,7 +313,8 @@ unsigned sg_plane_policy_poll(struct sg_plane *p)
 	unsigned work = 0;
 	char err[512];
 
-	if (p->policy_reload) {
+	/* A SIGHUP during a compile waits for it (one job at a time). */
+	if (p->policy_reload && !sg_policy_job_busy(p->policy_job, NULL)) {
 		p->policy_reload = 0;
 		if (sg_plane_policy_start(p, SG_POLICY_JOB_LOAD, NULL, 0, 0, 0, 0, err,
 					  sizeof(err)) != 0) {
@@ -317,9 +325,17 @@ unsigned sg_plane_policy_poll(struct sg_plane *p)
 	}
 	if (sg_policy_job_take(p->policy_job, &policy, &kind, err, sizeof(err)) == 1) {
 		set = policy ? set_new(p, policy, p->policy_set, err, sizeof(err)) : NULL;
+		if (kind == SG_POLICY_JOB_LOAD) {
+			const char *note = sg_policy_job_cache_note(p->policy_job, NULL);
+
+			if (note[0])
+				fprintf(stderr, "surge-relay: rules_cache: %s\n", note);
+		}
 		if (set) {
 			set->changes = kind == SG_POLICY_JOB_LOAD ? 0 :
 				       p->policy_set ? p->policy_set->changes + 1 : 1;
+			if (kind == SG_POLICY_JOB_LOAD)
+				sg_policy_job_cache_note(p->policy_job, &set->from_cache);
 			publish(p, set);
 			report(p, kind, NULL);
 		} else {

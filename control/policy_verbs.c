@@ -133,12 +133,13 @@ void sg_plane_policy_stats(const struct sg_plane *p, struct sg_ctl_buf *b, int j
 	}
 	if (json) {
 		sg_ctl_buf_printf(b, ", \"policy\": {\"rules\": %u, \"generation\": %llu, "
-				     "\"changes\": %u, \"compiling\": %s, \"scanned\": %llu, "
+				     "\"changes\": %u, \"compiling\": %s, \"from_cache\": %s, "
+				     "\"scanned\": %llu, "
 				     "\"bytes\": %llu, \"no_match\": %llu, \"count\": %llu, "
 				     "\"flag\": %llu, \"drop\": %llu, \"errors\": %llu, \"hits\": {",
 				  rs->n, (unsigned long long)set->generation, set->changes,
-				  busy ? "true" : "false", (unsigned long long)t.scanned,
-				  (unsigned long long)t.bytes,
+				  busy ? "true" : "false", set->from_cache ? "true" : "false",
+				  (unsigned long long)t.scanned, (unsigned long long)t.bytes,
 				  (unsigned long long)t.verdicts[SG_RULE_NONE],
 				  (unsigned long long)t.verdicts[SG_RULE_COUNT],
 				  (unsigned long long)t.verdicts[SG_RULE_FLAG],

@@ -41,19 +41,24 @@ struct sg_policy_job {
 	uint32_t id;
 	char text[SG_POLICY_JOB_TEXT_MAX];
 	struct timespec started;
+	char cache[SG_POLICY_JOB_TEXT_MAX];  /* loads' compiled copy; "": none */
 	/* its result */
 	struct sg_policy *result;
 	char err[512];
+	char note[512];            /* the cache's fate (loads) */
+	int from_cache;
 };
 
-static struct sg_policy *run(struct sg_policy_job *j, char *err, size_t errlen)
+static struct sg_policy *run(struct sg_policy_job *j, char *err, size_t errlen, char *note,
+			     size_t notelen, int *from_cache)
 {
 	struct sg_policy *out = NULL;
 	int rc;
 
 	switch (j->kind) {
 	case SG_POLICY_JOB_LOAD:
-		rc = sg_policy_load(j->text, &out, err, errlen);
+		rc = sg_policy_load_cached(j->text, j->cache, &out, from_cache, err, errlen, note,
+					   notelen);
 		break;
 	case SG_POLICY_JOB_ADD:
 		rc = sg_policy_add_rule(j->base, j->text, &out, err, errlen);
@@ -78,8 +83,9 @@ static void *job_main(void *arg)
 	}
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
-		char err[sizeof(j->err)] = "";
+		char err[sizeof(j->err)] = "", note[sizeof(j->note)] = "";
 		struct sg_policy *out;
+		int from_cache = 0;
 
 		while (!j->stop && j->state != JOB_QUEUED)
 			pthread_cond_wait(&j->cv, &j->mu);
@@ -87,10 +93,13 @@ static void *job_main(void *arg)
 			break;
 		j->state = JOB_RUNNING;
 		pthread_mutex_unlock(&j->mu);
-		out = run(j, err, sizeof(err)); /* inputs are ours while RUNNING */
+		/* inputs are ours while RUNNING */
+		out = run(j, err, sizeof(err), note, sizeof(note), &from_cache);
 		pthread_mutex_lock(&j->mu);
 		j->result = out;
 		memcpy(j->err, err, sizeof(err));
+		memcpy(j->note, note, sizeof(note));
+		j->from_cache = from_cache;
 		__atomic_store_n(&j->state, JOB_DONE, __ATOMIC_RELEASE);
 		if (j->notify)
 			j->notify(j->arg);
@@ -141,6 +150,20 @@ void sg_policy_job_fini(struct sg_policy_job *j)
 	free(j);
 }
 
+void sg_policy_job_set_cache(struct sg_policy_job *j, const char *cache)
+{
+	pthread_mutex_lock(&j->mu);
+	snprintf(j->cache, sizeof(j->cache), "%s", cache ? cache : "");
+	pthread_mutex_unlock(&j->mu);
+}
+
+const char *sg_policy_job_cache_note(const struct sg_policy_job *j, int *from_cache)
+{
+	if (from_cache)
+		*from_cache = j->from_cache;
+	return j->note; /* written before DONE, read after take: ordered by mu */
+}
+
 int sg_policy_job_submit(struct sg_policy_job *j, enum sg_policy_job_kind kind,
 			 const struct sg_policy *base, const char *text, uint32_t id,
 			 char *err, size_t errlen)
@@ -168,6 +191,8 @@ int sg_policy_job_submit(struct sg_policy_job *j, enum sg_policy_job_kind kind,
 	memcpy(j->text, text ? text : "", len + 1);
 	j->result = NULL;
 	j->err[0] = '\0';
+	j->note[0] = '\0';
+	j->from_cache = 0;
 	clock_gettime(CLOCK_MONOTONIC, &j->started);
 	j->state = JOB_QUEUED;
 	pthread_cond_signal(&j->cv);

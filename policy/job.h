@@ -39,6 +39,19 @@ enum { SG_POLICY_JOB_TEXT_MAX = 4352 }; /* a path or a rules line, NUL included 
 int sg_policy_job_init(struct sg_policy_job **out, void (*notify)(void *), void *arg,
 		       char *err, size_t errlen);
 
+/*
+ * Loads (SG_POLICY_JOB_LOAD) go through this compiled copy from now on
+ * (sg_policy_load_cached); "" or NULL: none.  Only while no job is pending.
+ */
+void sg_policy_job_set_cache(struct sg_policy_job *j, const char *cache);
+
+/*
+ * After a take: what the last load did with the cache ("" when nothing to
+ * say, else e.g. why it was not used or not written); 1 in *from_cache
+ * when its database came from the cache.
+ */
+const char *sg_policy_job_cache_note(const struct sg_policy_job *j, int *from_cache);
+
 /* Wait for a running compile, free an untaken result, stop the thread.  NULL is fine. */
 void sg_policy_job_fini(struct sg_policy_job *j);
 
