@@ -612,6 +612,7 @@ unsigned sg_plane_sleep(struct sg_plane *p, int timeout_ms)
 
 void sg_plane_fini(struct sg_plane *p)
 {
+	sg_plane_policy_fini(p); /* first: its compile thread kicks p->wake */
 	sg_plane_store_close(p);
 	sg_wheel_fini(&p->wheel);
 	sg_wake_fini(&p->wake);
@@ -629,6 +630,5 @@ void sg_plane_fini(struct sg_plane *p)
 	}
 	p->cookie_pub = NULL;
 	sg_plane_resume_fini(p);
-	sg_plane_policy_fini(p);
 	sg_ratelimit_fini(&p->ratelimit);
 }
