@@ -186,6 +186,8 @@ struct sg_policy_totals {
 
 enum { SG_POLICY_RETIRED_MAX = 8 };
 
+enum { SG_PLANE_WHEEL_BUCKETS = 4096 }; /* 1 s each: 68 minutes ahead (REJECT_AFTER fits) */
+
 /* Appends the workers' counters (JSON members or text lines) to a stats reply. */
 typedef void (*sg_plane_stats_fn)(void *arg, struct sg_ctl_buf *b, int json);
 
@@ -349,6 +351,12 @@ uint64_t sg_plane_heap_bytes(void);
 
 /* The stats reply (text, or JSON when json): control plane, then workers. */
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json);
+
+/* verbs.c: the operator socket's handler (an sg_ctl_handler; ctx is the plane). */
+int sg_plane_ctl_handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b);
+/* stats_ctl.c: "stats [json]", "status [json]". */
+int sg_plane_ctl_stats(struct sg_plane *p, const struct sg_ctl_request *r, struct sg_ctl_buf *b);
+int sg_plane_ctl_status(struct sg_plane *p, const struct sg_ctl_request *r, struct sg_ctl_buf *b);
 
 /*
  * Handshake initiation in m (a SG_TOCTL_HANDSHAKE); consumes m: checked,
