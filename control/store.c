@@ -479,6 +479,12 @@ out_free:
 	return -1;
 }
 
+void sg_store_set_limits(struct sg_store *st, uint32_t per_user, uint64_t total)
+{
+	st->per_user = per_user ? per_user : DEFAULT_PER_USER;
+	st->total_cap = total ? total : DEFAULT_TOTAL;
+}
+
 void sg_store_close(struct sg_store *st)
 {
 	if (!st)

@@ -61,6 +61,12 @@ enum sg_store_rc { SG_STORE_OK = 0, SG_STORE_FULL_USER = 1, SG_STORE_FULL_TOTAL 
  */
 int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *err, size_t errlen);
 void sg_store_close(struct sg_store *st);   /* aborts an uncommitted batch; NULL is fine */
+/*
+ * New mailbox caps (config reload; 0: the defaults, as in the opts).  A
+ * mailbox already above a lowered cap keeps its messages; new ones are
+ * refused until it drains below.
+ */
+void sg_store_set_limits(struct sg_store *st, uint32_t per_user, uint64_t total);
 
 /* Users.  */
 struct sg_store_user {
