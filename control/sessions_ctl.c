@@ -236,12 +236,14 @@ static void scan_answer(struct sg_plane *p, const struct sg_sessions_scan *sc,
 		sg_ctl_buf_printf(b, "]}\n");
 		return;
 	}
-	sg_ctl_buf_printf(b, "%llu session%s of %u live", (unsigned long long)sc->matched,
-			  sc->matched == 1 ? "" : "s", p->sessions->live);
 	if (more)
-		sg_ctl_buf_printf(b, "; %llu more not shown (--limit, at most %d)",
+		sg_ctl_buf_printf(b, "%u of %llu sessions shown (%u live); %llu more not shown: "
+				     "raise --limit (at most %d)\n",
+				  sc->n, (unsigned long long)sc->matched, p->sessions->live,
 				  (unsigned long long)more, SG_LIST_LIMIT_MAX);
-	sg_ctl_buf_printf(b, "\n");
+	else
+		sg_ctl_buf_printf(b, "%llu session%s of %u live\n", (unsigned long long)sc->matched,
+				  sc->matched == 1 ? "" : "s", p->sessions->live);
 }
 
 /* Sorted (top), answered and freed. */
