@@ -38,6 +38,7 @@ struct sg_registry;
 struct sg_store;
 struct sg_user;
 struct sg_ticket_ring;
+struct sg_sessions_scan;
 
 enum sg_toctl_kind {
 	SG_TOCTL_HANDSHAKE = 1,  /* HANDSHAKE_INIT or RESUME, raw */
@@ -112,6 +113,7 @@ enum sg_plane_counter {
 	SG_PC_RESUME_TIMESTAMP, /* dropped: replayed (timestamp not newer) */
 	SG_PC_RESUME_NO_USER,  /* dropped: the ticket's user is not registered */
 	SG_PC_TICKETS,         /* TICKET sent */
+	SG_PC_KILLED,          /* sessions ended by the operator (surgectl sessions kill) */
 	SG_PC_MAX,
 };
 
@@ -270,6 +272,7 @@ struct sg_plane {
 	char policy_prefix[512];              /* a config reload's report, before the rules' */
 	struct sg_ticket_ring *tickets;       /* resumption ticket keys, in secure memory */
 	uint32_t tickets_saved_id;            /* current ticket key id last written to the store */
+	struct sg_sessions_scan *sessions_scan; /* a sessions listing going on (sessions_ctl.c) */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */

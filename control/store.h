@@ -148,6 +148,17 @@ int sg_store_mbox_expire(struct sg_store *st, uint64_t now, unsigned max,
 /* Messages held, including the open batch: one recipient's, and relay-wide. */
 uint32_t sg_store_mbox_depth(const struct sg_store *st, uint64_t recipient);
 uint64_t sg_store_mbox_total(const struct sg_store *st);
+/* Recipients with at least one message held, including the open batch. */
+uint64_t sg_store_mbox_users(const struct sg_store *st);
+/*
+ * The soonest (*first) and latest (*last) expiry of the messages held, the
+ * open batch included: of recipient's mailbox (its record headers, at most
+ * max of them, in seq order; nothing is decrypted), or of every mailbox
+ * when recipient is 0 (the expiry index's two ends: O(log n)).  1 found,
+ * 0 none (both 0), -1 error.
+ */
+int sg_store_mbox_span(struct sg_store *st, uint64_t recipient, unsigned max, uint64_t *first,
+		       uint64_t *last, char *err, size_t errlen);
 /* Records that failed to open in sg_store_mbox_each since open. */
 uint64_t sg_store_mbox_bad(const struct sg_store *st);
 

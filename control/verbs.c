@@ -9,6 +9,7 @@
 
 #include "config_ctl.h"
 #include "plane.h"
+#include "sessions_ctl.h"
 
 static const struct {
 	const char *verb;
@@ -18,6 +19,9 @@ static const struct {
 	{ "status", sg_plane_ctl_status },
 	{ "rules", sg_plane_policy_ctl },
 	{ "config", sg_plane_config_ctl },
+	{ "sessions", sg_plane_sessions_ctl },
+	{ "users", sg_plane_users_ctl },
+	{ "mailbox", sg_plane_mailbox_ctl },
 };
 
 int sg_plane_ctl_handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b)
