@@ -51,6 +51,7 @@ struct sg_config {
 	unsigned mailbox_total;                /* mailbox_total, default 1000000 messages */
 	unsigned ticket_lifetime_s;            /* ticket_lifetime, default 43200 s (keys rotate at half) */
 	unsigned mailbox_max_ttl;              /* mailbox_max_ttl, default 604800 s (cuts TTLs) */
+	char metrics_listen[64];               /* metrics_listen, default 127.0.0.1:9469 ("off": none) */
 };
 
 void sg_config_defaults(struct sg_config *c);
