@@ -202,7 +202,12 @@ void sg_plane_metrics(const struct sg_plane *p, const struct sg_metrics_sink *s)
 	store_metrics(p, s);
 	policy_metrics(p, s);
 	hs_lcore_metrics(p, s);
-	if (p->metrics && p->metrics->workers)
+	if (!p->metrics)
+		return;
+	put(s, "metrics_requests", NULL, SG_METRIC_COUNTER,
+	    "HTTP requests the metrics endpoint answered (scrapes, and refusals such as 404).",
+	    p->metrics->scrapes);
+	if (p->metrics->workers)
 		p->metrics->workers(p->metrics->workers_arg, s);
 }
 
@@ -228,15 +233,11 @@ int sg_plane_metrics_init(struct sg_plane *p, sg_plane_metrics_fn workers, void 
 	}
 	m->workers = workers;
 	m->workers_arg = workers_arg;
-	if (strcmp(p->cfg->metrics_listen, "off") != 0) {
-		m->http = sg_metrics_http_open(p->cfg->metrics_listen, err, errlen);
-		if (!m->http) {
-			free(m);
-			return -1;
-		}
-	}
 	p->metrics = m;
-	return 0;
+	if (strcmp(p->cfg->metrics_listen, "off") == 0)
+		return 0;
+	m->http = sg_metrics_http_open(p->cfg->metrics_listen, err, errlen);
+	return m->http ? 0 : 1;
 }
 
 void sg_plane_metrics_fini(struct sg_plane *p)

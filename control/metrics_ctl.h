@@ -33,7 +33,10 @@ struct sg_metrics_ctl {
 /*
  * After sg_plane_init: p->metrics, and the HTTP endpoint on
  * cfg->metrics_listen unless it is "off".  workers(workers_arg, sink) adds
- * the workers' series.  0, or -1 with err (the address cannot be bound).
+ * the workers' series.  0; 1 when the endpoint could not be opened (err
+ * says why: the port taken, the address not local), the rest working: a
+ * relay that cannot be scraped still relays, and its scraper sees the
+ * target down; -1 with err when out of memory.
  */
 int sg_plane_metrics_init(struct sg_plane *p, sg_plane_metrics_fn workers, void *workers_arg,
 			  char *err, size_t errlen);

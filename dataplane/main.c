@@ -328,8 +328,15 @@ static int relay_start(struct relay *r)
 	if (sg_plane_init(&r->plane, err, sizeof(err)) != 0)
 		return fail("control plane", err);
 	r->plane_ok = 1;
-	if (sg_plane_metrics_init(&r->plane, worker_metrics, &r->set, err, sizeof(err)) != 0)
+	switch (sg_plane_metrics_init(&r->plane, worker_metrics, &r->set, err, sizeof(err))) {
+	case 0:
+		break;
+	case 1: /* relaying matters more than being scraped */
+		fprintf(stderr, "surge-relay: warning: no Prometheus endpoint: %s\n", err);
+		break;
+	default:
 		return fail("metrics", err);
+	}
 	if (sg_telemetry_init(&r->plane) != 0)
 		return fail("telemetry", "cannot register the /surge/ commands");
 	for (unsigned w = 0; w <= n; w++) {

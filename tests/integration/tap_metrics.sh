@@ -16,7 +16,8 @@
 # - DPDK's own dpdk-telemetry.py, run non-interactively, reads /surge/stats
 #   with the same handshakes, /surge/workers,0 and /surge/policy;
 # - per-rule hits of a rules file as surge_policy_rule_hits_total{rule=...}
-#   and as /surge/policy,0;
+#   and as /surge/policy,0; 450 rules paged 200 at a time by /surge/policy,N
+#   and their 450 series still clean for promtool;
 # - a bad metrics_listen is refused at start with the reason.
 set -euo pipefail
 
@@ -59,6 +60,7 @@ until_grep "$T/b.out" "text=second" 1
 # 1. The exposition, checked by Prometheus' own parser and linter.
 curl -sS -m 5 -o "$T/m1.txt" -w '%{http_code} %{content_type}\n' "$url" > "$T/h1" || fail "curl: exit $?"
 grep -q "^200 text/plain; version=0.0.4" "$T/h1" || fail "scrape: $(cat "$T/h1")"
+! grep -q "no Prometheus endpoint" "$T/relay.log" || fail "$(cat "$T/relay.log")"
 rc=0
 promtool check metrics < "$T/m1.txt" > "$T/lint" 2>&1 || rc=$?
 [ "$rc" = 0 ] && [ ! -s "$T/lint" ] || fail "promtool check metrics: exit $rc: $(cat "$T/lint")"
@@ -192,6 +194,33 @@ assert replies["/surge/policy,0"]["hits"] == {"1001": 1, "1002": 0}, replies["/s
 print("telemetry: dpdk-telemetry.py /surge/stats handshakes %d (stats %d), /surge/workers rx_frames %d (stats %d), %d keys in /surge/stats" % (
     st["handshakes"], s["control"]["handshakes"], tot["rx_frames"], s["total"]["rx_frames"], len(st)))
 PY
+
+# 6. 450 rules: /surge/policy pages them 200 at a time (a 22.11 reply holds
+# at most 256 dict entries), and the exposition still passes promtool.
+python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(450):
+        f.write("%d count - marker-%04d\n" % (5000 + i, i))' "$T/policy.rules"
+sctl rules reload > "$T/reload.out" || fail "reload of 450 rules: $(cat "$T/reload.out")"
+sleep 1.2
+printf '%s\n' /surge/policy /surge/policy,0 /surge/policy,1 /surge/policy,2 /surge/policy,3 |
+	timeout 10 "$TELEMETRY" -f "$STEM$$" > "$T/tel2.out" 2>&1 || fail "dpdk-telemetry.py: $(cat "$T/tel2.out")"
+python3 - "$T/tel2.out" <<'PY' || fail "telemetry pages: $(cat "$T/tel2.out")"
+import json, sys
+r = [json.loads(l)["/surge/policy"] for l in open(sys.argv[1]) if l.startswith("{")]
+assert len(r) == 5, r
+assert r[0]["rules"] == 450 and r[0]["rule_pages"] == 3, r[0]
+sizes = [len(p["hits"]) for p in r[1:]]
+assert sizes == [200, 200, 50, 0], sizes
+ids = sorted(int(k) for p in r[1:] for k in p["hits"])
+assert ids == list(range(5000, 5450)), ids[:5]
+print("telemetry: 450 rules in /surge/policy pages of %s" % sizes[:3])
+PY
+curl -sS -m 5 -o "$T/m4.txt" "$url" || fail "scrape with 450 rules"
+promtool check metrics < "$T/m4.txt" > "$T/lint" 2>&1 && [ ! -s "$T/lint" ] || fail "promtool: $(cat "$T/lint")"
+[ "$(grep -c '^surge_policy_rule_hits_total{rule="' "$T/m4.txt")" = 450 ] || fail "rule hits series"
+echo "metrics: 450 rules, $(wc -c < "$T/m4.txt") bytes, promtool check metrics: clean"
 exec 4>&-
 wait "$bob_pid" || fail "bob: $(cat "$T/b.out")"
 echo PASS
