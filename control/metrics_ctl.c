@@ -18,7 +18,6 @@
  *   METRICS_SCRAPES_PER_ROUND scrapes a round: a scrape costs the round the
  *   time to format every series (about a microsecond each).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
