@@ -5,7 +5,8 @@
  * operator's page for everything here.
  *
  * Invariants:
- * - Pure: no DPDK, no sockets, no allocation; inet_pton is the only help.
+ * - Pure: no DPDK, no sockets, no allocation; inet_pton (also behind
+ *   metrics_http.h's address parser) is the only help.
  * - Every key is one row of cfg_keys[]; flags and file lines go through the
  *   same sg_config_set(), so a flag and a file line accept exactly the same.
  * - A failed set leaves the config unchanged (lists are parsed aside first).
@@ -18,9 +19,11 @@
  */
 #include "control/config.h"
 #include "control/err.h"
+#include "control/metrics_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,6 +76,7 @@ static const struct cfg_key cfg_keys[] = {
 	UINT("max_sessions", max_sessions, 16, 16777215),
 	UINT("max_users", max_users, 1, 100000000),
 	UINT("mbufs", mbufs, 1023, 1048575),
+	OTHER("metrics_listen", K_PATH, metrics_listen),
 	OTHER("ports", K_PORTS, ports),
 	OTHER_R("rules_cache", K_PATH, rules_cache),
 	OTHER_R("rules_file", K_PATH, rules_file),
@@ -91,6 +95,7 @@ static const struct cfg_key cfg_keys[] = {
 void sg_config_defaults(struct sg_config *c)
 {
 	static const char sock[] = "/run/surge/relay.sock";
+	static const char listen[] = "127.0.0.1:9469";
 
 	memset(c, 0, sizeof(*c));
 	c->udp_port = 7443;
@@ -112,6 +117,7 @@ void sg_config_defaults(struct sg_config *c)
 	c->mailbox_total = 1000000;
 	c->mailbox_max_ttl = 604800;
 	c->ticket_lifetime_s = 43200;
+	memcpy(c->metrics_listen, listen, sizeof(listen));
 }
 
 static const struct cfg_key *find_key(const char *name)
@@ -502,6 +508,14 @@ int sg_config_validate(const struct sg_config *c, char *err, size_t errlen)
 		return sg_seterr(err, errlen, "burst: %u is out of range 1..64", c->burst);
 	if (!c->control_socket[0])
 		return sg_seterr(err, errlen, "control_socket is empty");
+	if (strcmp(c->metrics_listen, "off") != 0) {
+		struct sockaddr_storage ss;
+		unsigned sslen;
+		char why[160];
+
+		if (sg_metrics_http_parse_addr(c->metrics_listen, &ss, &sslen, why, sizeof(why)) != 0)
+			return sg_seterr(err, errlen, "metrics_listen: %s (or off)", why);
+	}
 	return 0;
 }
 

@@ -28,6 +28,8 @@
 #include "crypto/crypto.h"
 #include "crypto/transport.h"
 #include "hs_lcore.h"
+#include "metrics_ctl.h"
+#include "metrics_http.h"
 #include "plane.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
@@ -463,6 +465,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	if (p->ctl)
 		work += (unsigned)sg_ctl_server_poll(p->ctl, sg_plane_ctl_handle, p, CTL_REQUESTS);
 	work += sg_plane_sessions_poll(p);
+	work += sg_plane_metrics_poll(p); /* Prometheus scrapes (metrics_ctl.h) */
 	work += sg_wheel_advance(&p->wheel, (uint32_t)now, CTL_TIMERS_BUDGET, timer_fired, p);
 	work += sg_plane_mbox_expire(p);
 	sg_plane_tickets_sync(p); /* a rotated ticket key joins the batch */
@@ -478,7 +481,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 
 unsigned sg_plane_sleep(struct sg_plane *p, int timeout_ms)
 {
-	struct pollfd pfd[1 + 1 + SG_CTL_MAX_CONNS];
+	struct pollfd pfd[1 + 1 + SG_CTL_MAX_CONNS + 1 + SG_METRICS_HTTP_CONNS];
 	unsigned work, n = 0;
 
 	sg_wake_arm(&p->wake);
@@ -487,6 +490,7 @@ unsigned sg_plane_sleep(struct sg_plane *p, int timeout_ms)
 		pfd[n++] = (struct pollfd){ .fd = p->wake.fd, .events = POLLIN };
 		if (p->ctl)
 			n += sg_ctl_server_pollfds(p->ctl, pfd + n, (unsigned)RTE_DIM(pfd) - n);
+		n += sg_plane_metrics_pollfds(p, pfd + n, (unsigned)RTE_DIM(pfd) - n);
 		p->counters[SG_PC_SLEEPS]++;
 		poll(pfd, n, timeout_ms); /* EINTR (a signal): the caller looks at its stop flag */
 	}

@@ -34,6 +34,7 @@ struct rte_mempool;
 struct rte_ring;
 struct sg_ack_entry;
 struct sg_hs_lcore;
+struct sg_metrics_ctl;
 struct sg_registry;
 struct sg_store;
 struct sg_user;
@@ -273,6 +274,7 @@ struct sg_plane {
 	struct sg_ticket_ring *tickets;       /* resumption ticket keys, in secure memory */
 	uint32_t tickets_saved_id;            /* current ticket key id last written to the store */
 	struct sg_sessions_scan *sessions_scan; /* a sessions listing going on (sessions_ctl.c) */
+	struct sg_metrics_ctl *metrics;       /* Prometheus endpoint, workers' emitter (metrics_ctl.h) */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */

@@ -33,11 +33,13 @@
 #include "control/config.h"
 #include "control/plane.h"
 #include "control/hs_lcore.h"
+#include "control/metrics_ctl.h"
 #include "control/registry.h"
 #include "control/session.h"
 #include "crypto/crypto.h"
 #include "crypto/keys.h"
 #include "port.h"
+#include "telemetry.h"
 #include "worker.h"
 
 static volatile int stop_flag;
@@ -171,6 +173,65 @@ static int reload_config(void *arg, struct sg_config *out, char *err, size_t err
 	return load_config(out, r->argc, r->argv, err, errlen, &bad_arg);
 }
 
+/*
+ * The workers' counters as metrics (control/metrics.h), worker by worker
+ * under the label worker="ID" (ID n_workers: the control lcore's extra RX
+ * queue).  Names are those of `surgectl --json stats` with "worker_" before
+ * them; the assertion below breaks the build when a counter is added to
+ * struct sg_worker_counters without a row here.
+ */
+static const struct {
+	const char *name, *unit, *help;
+	size_t off;
+} worker_series[] = {
+#define WS(n, u, f, h) { n, u, h, offsetof(struct sg_worker_counters, f) }
+	WS("worker_rx", "frames", rx_frames, "Frames received."),
+	WS("worker_rx", "bytes", rx_bytes, "Bytes received (frames, Ethernet header included)."),
+	WS("worker_tx", "frames", tx_frames, "Frames transmitted."),
+	WS("worker_tx", "bytes", tx_bytes, "Bytes transmitted (frames, Ethernet header included)."),
+	WS("worker_forwarded", NULL, forwarded, "DATA messages re-sealed to their recipient."),
+	WS("worker_keepalives", NULL, keepalives, "KEEPALIVEs answered."),
+	WS("worker_to_control", NULL, to_control, "Frames handed to the control plane."),
+	WS("worker_arp", NULL, arp, "ARP requests answered."),
+	WS("worker_icmp", NULL, icmp, "ICMP and ICMPv6 echo requests answered."),
+	WS("worker_ndp", NULL, ndp, "IPv6 neighbour solicitations answered."),
+	WS("worker_cookie_replies", NULL, cookie_replies,
+	   "Handshakes answered with a COOKIE_REPLY by the worker (under load)."),
+#undef WS
+};
+
+_Static_assert(RTE_DIM(worker_series) + SG_DROP_MAX ==
+		       sizeof(struct sg_worker_counters) / sizeof(uint64_t),
+	       "every worker counter has a row in worker_series[]");
+
+static void worker_metrics(void *arg, const struct sg_metrics_sink *s)
+{
+	const struct sg_worker_set *set = arg;
+	char ids[SG_CFG_MAX_WORKERS + 1][12];
+
+	for (unsigned i = 0; i < set->n; i++)
+		snprintf(ids[i], sizeof(ids[i]), "%u", i);
+	for (size_t k = 0; k < RTE_DIM(worker_series); k++)
+		for (unsigned i = 0; i < set->n; i++) {
+			const uint64_t *c = (const uint64_t *)((const char *)&set->w[i].c +
+								worker_series[k].off);
+
+			sg_metrics_emit(s, &(struct sg_metric){
+				.name = worker_series[k].name, .unit = worker_series[k].unit,
+				.help = worker_series[k].help, .type = SG_METRIC_COUNTER,
+				.n_labels = 1, .labels = { { "worker", ids[i] } },
+				.value = __atomic_load_n(c, __ATOMIC_RELAXED) });
+		}
+	for (unsigned i = 0; i < set->n; i++)
+		for (unsigned d = 0; d < SG_DROP_MAX; d++)
+			sg_metrics_emit(s, &(struct sg_metric){
+				.name = "worker_drops",
+				.help = "Frames a worker dropped, by reason (dataplane/drop.h).",
+				.type = SG_METRIC_COUNTER, .n_labels = 2,
+				.labels = { { "worker", ids[i] }, { "reason", sg_drop_name(d) } },
+				.value = __atomic_load_n(&set->w[i].c.drops[d], __ATOMIC_RELAXED) });
+}
+
 /* The control lcore's turn on a PMD's extra RX queue (between handshakes too). */
 static unsigned poll_extra(void *arg)
 {
@@ -301,6 +362,17 @@ static int relay_start(struct relay *r)
 	if (sg_plane_init(&r->plane, err, sizeof(err)) != 0)
 		return fail("control plane", err);
 	r->plane_ok = 1;
+	switch (sg_plane_metrics_init(&r->plane, worker_metrics, &r->set, err, sizeof(err))) {
+	case 0:
+		break;
+	case 1: /* relaying matters more than being scraped */
+		fprintf(stderr, "surge-relay: warning: no Prometheus endpoint: %s\n", err);
+		break;
+	default:
+		return fail("metrics", err);
+	}
+	if (sg_telemetry_init(&r->plane) != 0)
+		return fail("telemetry", "cannot register the /surge/ commands");
 	for (unsigned w = 0; w <= n; w++) {
 		struct sg_worker *wk = &r->workers[w];
 
@@ -340,6 +412,8 @@ static void relay_stop(struct relay *r)
 			fputs(b.data, stdout);
 		sg_ctl_buf_free(&b);
 	}
+	sg_telemetry_fini();
+	sg_plane_metrics_fini(&r->plane);
 	sg_plane_fini(&r->plane);
 	if (r->hs) {
 		for (unsigned h = 0; h < r->cfg.handshake_lcores; h++)
@@ -467,6 +541,7 @@ int main(int argc, char **argv)
 				r.plane.policy_reload = 1;
 			}
 			work = sg_plane_poll(&r.plane);
+			sg_telemetry_tick(&r.plane);
 
 			if (r.extra)
 				work += sg_worker_poll(r.extra);
