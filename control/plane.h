@@ -251,6 +251,7 @@ struct sg_plane {
 	struct sg_policy_totals policy_folded; /* counts of the sets already freed */
 	struct sg_ticket_ring *tickets;       /* resumption ticket keys, in secure memory */
 	uint32_t tickets_saved_id;            /* current ticket key id last written to the store */
+	struct sg_capture *capture;           /* packet capture (capture_ctl.h); NULL: none */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "capture_ctl.h"
 #include "plane.h"
 
 static const struct {
@@ -16,6 +17,7 @@ static const struct {
 	{ "stats", sg_plane_ctl_stats },
 	{ "status", sg_plane_ctl_status },
 	{ "rules", sg_plane_policy_ctl },
+	{ "capture", sg_plane_capture_ctl },
 };
 
 int sg_plane_ctl_handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b)

@@ -29,6 +29,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "control/config.h"
 #include "control/plane.h"
 #include "control/hs_lcore.h"
@@ -267,6 +268,9 @@ static int relay_start(struct relay *r)
 	if (sg_plane_init(&r->plane, err, sizeof(err)) != 0)
 		return fail("control plane", err);
 	r->plane_ok = 1;
+	/* Capture readers: the workers and the control lcore (reader n). */
+	if (sg_capture_ctl_init(&r->plane, n + 1, socket, sg_capture_tap, err, sizeof(err)) != 0)
+		return fail("capture", err);
 	for (unsigned w = 0; w <= n; w++) {
 		struct sg_worker *wk = &r->workers[w];
 
@@ -277,6 +281,7 @@ static int relay_start(struct relay *r)
 		wk->cookie_pub = r->plane.cookie_pub;
 		wk->under_load = &r->plane.under_load;
 		wk->policy_slot = &r->plane.policy_set;
+		wk->capture_slot = sg_capture_ctl_slot(&r->plane);
 	}
 
 	/* Workers on the first worker lcores, handshake lcores on the next ones. */
@@ -298,6 +303,7 @@ static void relay_stop(struct relay *r)
 
 	stop_flag = 1;
 	rte_eal_mp_wait_lcore();
+	sg_capture_ctl_fini(&r->plane); /* readers stopped: the file is completed */
 	if (r->plane_ok) {
 		sg_plane_stats(&r->plane, &b, 0);
 		if (b.data)
