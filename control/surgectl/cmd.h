@@ -52,5 +52,6 @@ int sg_cmd_call(const struct sg_cmd_opts *o, const char *request, int timeout_ms
 int sg_cmd_watch_sleep(unsigned s);
 
 extern const struct sg_cmd sg_cmd_help, sg_cmd_stats, sg_cmd_status, sg_cmd_rules;
+extern const struct sg_cmd sg_cmd_capture;
 
 #endif /* SG_SURGECTL_CMD_H */

@@ -29,6 +29,7 @@ static const struct sg_cmd *const cmds[] = {
 	&sg_cmd_status,
 	&sg_cmd_stats,
 	&sg_cmd_rules,
+	&sg_cmd_capture,
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
