@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -352,6 +353,7 @@ static int start(struct sg_plane *p, const struct sg_ctl_request *r, int a, int 
 	uint64_t count = SG_CAPTURE_COUNT_DEFAULT, size = SG_CAPTURE_SIZE_DEFAULT, v;
 	long port = -1, session = -1;
 	char comment[64];
+	struct timespec now;
 	unsigned pi;
 	int fd, miss;
 	off_t head;
@@ -462,6 +464,10 @@ static int start(struct sg_plane *p, const struct sg_ctl_request *r, int a, int 
 		d->peer_port = s->ep.port;
 	}
 	d->count = count;
+	clock_gettime(CLOCK_REALTIME, &now);
+	d->tsc0 = rte_get_tsc_cycles();
+	d->ns0 = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	d->tsc_hz = rte_get_tsc_hz();
 	d->mp = c->mp;
 	d->rings = c->rings;
 

@@ -69,6 +69,7 @@ struct sg_capture_desc {
 	uint32_t peer_index;           /* the client's index: receiver of frames to it */
 	uint16_t peer_port;            /* the client's UDP port */
 	uint64_t count;                /* a reader copies at most this many */
+	uint64_t tsc0, ns0, tsc_hz;    /* the TSC at unix time ns0 (ns): frames' timestamps */
 	struct rte_mempool *mp;        /* copies */
 	struct rte_ring *const *rings; /* one per reader */
 	struct sg_capture_reader readers[SG_CFG_MAX_WORKERS + 1];

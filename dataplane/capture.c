@@ -54,22 +54,44 @@ static int session_match(const struct sg_capture_desc *d, const struct rte_mbuf 
 	       pk.dst_port == d->peer_port;
 }
 
+/*
+ * rte_pcapng_copy (22.11) turns the TSC into time with a base taken in a
+ * constructor, before EAL has measured the TSC: its timestamps are wrong.
+ * Ours go into the Enhanced Packet Block instead (block type 6, then
+ * length, interface, timestamp high and low words, in host order):
+ * nanoseconds since the epoch, the resolution its interface blocks declare.
+ */
+static void stamp(const struct sg_capture_desc *d, struct rte_mbuf *copy, uint64_t tsc)
+{
+	uint32_t *epb = rte_pktmbuf_mtod(copy, uint32_t *);
+	uint64_t dt = tsc - d->tsc0, ns;
+
+	if (rte_pktmbuf_data_len(copy) < 20 || epb[0] != 6 || !d->tsc_hz)
+		return;
+	ns = d->ns0 + dt / d->tsc_hz * 1000000000ull + dt % d->tsc_hz * 1000000000ull / d->tsc_hz;
+	epb[3] = (uint32_t)(ns >> 32);
+	epb[4] = (uint32_t)ns;
+}
+
 void sg_capture_tap(struct sg_capture_desc *d, unsigned reader, uint16_t port, uint16_t queue,
 		    const struct rte_mbuf *m, int out)
 {
 	struct sg_capture_reader *c = &d->readers[reader];
 	struct rte_mbuf *copy;
+	uint64_t tsc;
 
 	if (c->captured >= d->count)
 		return;
 	if (d->mode == SG_CAPTURE_PORT ? port != d->port : !session_match(d, m, out))
 		return;
-	copy = rte_pcapng_copy(port, queue, m, d->mp, SG_CAPTURE_SNAPLEN, rte_get_tsc_cycles(),
+	tsc = rte_get_tsc_cycles();
+	copy = rte_pcapng_copy(port, queue, m, d->mp, SG_CAPTURE_SNAPLEN, tsc,
 			       out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN);
 	if (!copy) {
 		c->no_mbuf++;
 		return;
 	}
+	stamp(d, copy, tsc);
 	if (rte_ring_sp_enqueue(d->rings[reader], copy) != 0) {
 		rte_pktmbuf_free(copy);
 		c->ring_full++;
