@@ -12,7 +12,8 @@
 #      50 (status says so) and tshark reads 50 frames; the file is mode 0600;
 #   C. a capture of alice's session holds her frames only: her DATA in, the
 #      DATA bob sends her out, nothing of bob's own session;
-#   D. bad input: no --file, --port and --session together, a directory that
+#   D. --size 8K stops it by itself within 8 KiB;
+#   E. bad input: no --file, --port and --session together, a directory that
 #      does not exist, count 0, an existing file, an unknown port, a second
 #      start while one runs (busy), a relay that is not running: each a
 #      one-line error and a non-zero exit.
@@ -85,12 +86,20 @@ data_in=$(tsh "$T/a.pcapng" "surge.type == 4 && udp.dstport == 7443")
 data_out=$(tsh "$T/a.pcapng" "surge.type == 4 && udp.srcport == 7443")
 [ "$hs_req" = 1 ] && [ "$hs_resp" = 1 ] && [ "$data_in" = 5 ] && [ "$data_out" = 5 ] ||
 	fail "A: dissector counts: handshake $hs_req/$hs_resp, DATA in $data_in out $data_out"
+# pcapng direction flags: 1 inbound, 2 outbound
+[ "$(tsh "$T/a.pcapng" "surge.type == 4 && frame.packet_flags_direction == 1 && udp.dstport == 7443")" = 5 ] &&
+	[ "$(tsh "$T/a.pcapng" "surge.type == 4 && frame.packet_flags_direction == 2 && udp.srcport == 7443")" = 5 ] ||
+	fail "A: direction flags"
+t0=$(timeout 60 tshark -n -r "$T/a.pcapng" -T fields -e frame.time_epoch -c 1 2> /dev/null)
+python3 -c 'import sys, time; sys.exit(abs(float(sys.argv[1]) - time.time()) > 120)' "$t0" ||
+	fail "A: first frame's time $t0, now $(date +%s)"
 tsh "$T/a.pcapng" "surge.body_len == 7 && surge.ciphertext_len == 31" | grep -qx 10 ||
 	fail "A: DATA lengths (7-byte bodies) not shown as sealed: $(timeout 60 tshark -n -X "lua_script:$LUA" -r "$T/a.pcapng" -Y surge 2>&1 | head -20)"
 # Alice's session: the relay's index in its response; her UDP port.
 read -r a_idx a_port < <(timeout 60 tshark -n -X "lua_script:$LUA" -r "$T/a.pcapng" \
 	-Y "surge.type == 2 || surge.type == 13" -T fields -e surge.sender_index -e udp.dstport 2> /dev/null)
 [ -n "$a_idx" ] && [ -n "$a_port" ] || fail "A: no handshake response with a sender index"
+timeout 60 tshark -n -X "lua_script:$LUA" -r "$T/a.pcapng" -Y surge 2> /dev/null | head -5
 echo "A: port capture: $n_all frames; dissector: 1 handshake, 1 response, DATA 5 in + 5 out; alice's session $a_idx (port $a_port)"
 
 # B. --count 50 under 40 messages (80 DATA frames): stops by itself at 50.
@@ -122,9 +131,22 @@ c_other=$(tsh "$T/c.pcapng" "!(udp.srcport == $a_port || udp.dstport == $a_port)
 	fail "C: session capture: all $c_all, DATA in $c_in out $c_out, others $c_other"
 echo "C: session capture: $c_all frames, alice's DATA 3 in + 2 out, nothing of bob's session"
 
-# D. Bad input.
-sc --json capture status | python3 -c 'import json,sys; d = json.load(sys.stdin); assert d["state"] == "stopped" and d["id"] == 3, d' ||
-	fail "D: --json capture status"
+# D. --size 8K under 40 longer messages: stops by itself within 8 KiB.
+sc capture start --port 0 --file "$T/e.pcapng" --size 8K > /dev/null
+pad=$(printf 'x%.0s' $(seq 200))
+for i in $(seq 40); do echo "2 big $i $pad" >&5; done
+until_grep "$T/b.out" "text=big " 40
+wait_stopped size
+sz=$(stat -c %s "$T/e.pcapng")
+[ "$sz" -le 8192 ] && [ "$sz" = "$(cap bytes)" ] && [ "$(cap over_limit)" -gt 0 ] ||
+	fail "D: file $sz bytes: $(sc capture status)"
+n=$(timeout 60 tshark -n -r "$T/e.pcapng" 2> /dev/null | wc -l)
+[ "$n" = "$(cap written)" ] || fail "D: tshark read $n frames, status says $(cap written)"
+echo "D: --size 8K stopped by itself at $sz bytes, $n frames"
+
+# E. Bad input.
+sc --json capture status | python3 -c 'import json,sys; d = json.load(sys.stdin); assert d["state"] == "stopped" and d["id"] == 4, d' ||
+	fail "E: --json capture status"
 expect_exit 2 "no --file" capture start --port 0
 expect_exit 2 "--port and --session" capture start --port 0 --session 5 --file "$T/x.pcapng"
 expect_exit 2 "count 0" capture start --port 0 --file "$T/x.pcapng" --count 0
@@ -136,15 +158,15 @@ expect_exit 1 "existing file" capture start --port 0 --file "$T/a.pcapng"
 expect_exit 1 "unknown port" capture start --port 7 --file "$T/x.pcapng"
 expect_exit 1 "no live session" capture start --session 4294967295 --file "$T/x.pcapng"
 expect_exit 1 "stop without a capture" capture stop
-[ ! -e "$T/x.pcapng" ] && [ ! -e "$T/nodir" ] || fail "D: a refused start left a file"
+[ ! -e "$T/x.pcapng" ] && [ ! -e "$T/nodir" ] || fail "E: a refused start left a file"
 sc capture start --port 0 --file "$T/d.pcapng" > /dev/null
 expect_exit 1 "second start" capture start --port 0 --file "$T/e.pcapng"
-grep -q "busy: capture 4 (port 0 into $T/d.pcapng) is running" "$T/e.err" || fail "D: busy: $(cat "$T/e.err")"
+grep -q "busy: capture 5 (port 0 into $T/d.pcapng) is running" "$T/e.err" || fail "E: busy: $(cat "$T/e.err")"
 sc capture stop > /dev/null
 rc=0
 timeout 20 "$B/control/surgectl" --socket "$T/none.sock" capture status > /dev/null 2> "$T/e.err" || rc=$?
-[ "$rc" = 3 ] || fail "D: relay not running: exit $rc: $(cat "$T/e.err")"
-echo "D: bad input refused (exit 2 usage, 1 relay, 3 unreachable)"
+[ "$rc" = 3 ] || fail "E: relay not running: exit $rc: $(cat "$T/e.err")"
+echo "E: bad input refused (exit 2 usage, 1 relay, 3 unreachable)"
 
 echo "/quit" >&5
 echo "/quit" >&4
