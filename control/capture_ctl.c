@@ -459,9 +459,9 @@ static int start(struct sg_plane *p, const struct sg_ctl_request *r, int a, int 
 	d->mode = port >= 0 ? SG_CAPTURE_PORT : SG_CAPTURE_SESSION;
 	d->port = port >= 0 ? (uint16_t)port : 0;
 	if (s) {
-		d->session = (uint32_t)session;
-		d->peer_index = s->peer_index;
-		d->peer_port = s->ep.port;
+		d->filter.session = (uint32_t)session;
+		d->filter.peer_index = s->peer_index;
+		d->filter.peer_port = s->ep.port;
 	}
 	d->count = count;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -474,7 +474,7 @@ static int start(struct sg_plane *p, const struct sg_ctl_request *r, int a, int 
 	c->id++;
 	c->mode = d->mode;
 	c->port = d->port;
-	c->session = d->session;
+	c->session = d->filter.session;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	c->count_max = count;
 	c->size_max = size;

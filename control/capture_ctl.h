@@ -30,6 +30,7 @@
 
 #include <rte_common.h>
 
+#include "capture_match.h"
 #include "config.h"
 #include "ctl.h"
 
@@ -59,15 +60,12 @@ struct sg_capture_reader {
 
 /*
  * The capture as readers see it: immutable once published, except that
- * reader i writes readers[i].  session/peer_index/peer_port are set in
- * session mode only.
+ * reader i writes readers[i].
  */
 struct sg_capture_desc {
 	uint8_t mode;                  /* enum sg_capture_mode */
 	uint16_t port;                 /* DPDK port id (port mode) */
-	uint32_t session;              /* the relay's session index (session mode) */
-	uint32_t peer_index;           /* the client's index: receiver of frames to it */
-	uint16_t peer_port;            /* the client's UDP port */
+	struct sg_capture_filter filter; /* session mode: the session's indexes */
 	uint64_t count;                /* a reader copies at most this many */
 	uint64_t tsc0, ns0, tsc_hz;    /* the TSC at unix time ns0 (ns): frames' timestamps */
 	struct rte_mempool *mp;        /* copies */
