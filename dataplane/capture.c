@@ -8,8 +8,8 @@
  * (ring_full, no_mbuf) and goes on as if no capture ran: the original mbuf
  * is only read.  A reader copies at most d->count frames (the control plane
  * writes at most that many in all), so a short capture of a busy port does
- * not fill the pool for nothing.
- * What "one session's frames" are: control/capture_match.h.
+ * not fill the pool for nothing.  What "one session's frames" are:
+ * control/capture_match.h.
  */
 #define ALLOW_EXPERIMENTAL_API /* rte_pcapng is experimental in 22.11 */
 
@@ -54,6 +54,10 @@ void sg_capture_tap(struct sg_capture_desc *d, unsigned reader, uint16_t port, u
 					  !sg_capture_match(&d->filter, rte_pktmbuf_mtod(m, const uint8_t *),
 							    rte_pktmbuf_data_len(m), out))
 		return;
+	if (rte_ring_full(d->rings[reader])) { /* only we fill it: no copy for nothing */
+		c->ring_full++;
+		return;
+	}
 	tsc = rte_get_tsc_cycles();
 	copy = rte_pcapng_copy(port, queue, m, d->mp, SG_CAPTURE_SNAPLEN, tsc,
 			       out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN);
