@@ -25,6 +25,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "capture_ctl.h"
 #include "crypto/crypto.h"
 #include "crypto/transport.h"
 #include "hs_lcore.h"
@@ -132,6 +133,7 @@ int sg_plane_tx_udp(struct sg_plane *p, struct rte_mbuf *m, uint16_t port,
 	}
 	memmove(out + hl, payload, plen);
 	sg_pkt_write_udp_headers(out, &from, to, plen);
+	sg_plane_capture_tx(p, m, port);
 	if (p->holding) {
 		sg_plane_hold(p, m, port);
 		return 0;
@@ -466,6 +468,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 		work += (unsigned)sg_ctl_server_poll(p->ctl, sg_plane_ctl_handle, p, CTL_REQUESTS);
 	work += sg_plane_sessions_poll(p);
 	work += sg_plane_metrics_poll(p); /* Prometheus scrapes (metrics_ctl.h) */
+	work += sg_plane_capture_poll(p);
 	work += sg_wheel_advance(&p->wheel, (uint32_t)now, CTL_TIMERS_BUDGET, timer_fired, p);
 	work += sg_plane_mbox_expire(p);
 	sg_plane_tickets_sync(p); /* a rotated ticket key joins the batch */

@@ -275,6 +275,7 @@ struct sg_plane {
 	uint32_t tickets_saved_id;            /* current ticket key id last written to the store */
 	struct sg_sessions_scan *sessions_scan; /* a sessions listing going on (sessions_ctl.c) */
 	struct sg_metrics_ctl *metrics;       /* Prometheus endpoint, workers' emitter (metrics_ctl.h) */
+	struct sg_capture *capture;           /* packet capture (capture_ctl.h); NULL: none */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config_ctl.h"
+#include "capture_ctl.h"
 #include "plane.h"
 #include "sessions_ctl.h"
 
@@ -22,6 +23,7 @@ static const struct {
 	{ "sessions", sg_plane_sessions_ctl },
 	{ "users", sg_plane_users_ctl },
 	{ "mailbox", sg_plane_mailbox_ctl },
+	{ "capture", sg_plane_capture_ctl },
 };
 
 int sg_plane_ctl_handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b)

@@ -30,6 +30,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "control/config.h"
 #include "control/plane.h"
 #include "control/hs_lcore.h"
@@ -373,6 +374,9 @@ static int relay_start(struct relay *r)
 	}
 	if (sg_telemetry_init(&r->plane) != 0)
 		return fail("telemetry", "cannot register the /surge/ commands");
+	/* Capture readers: the workers and the control lcore (reader n). */
+	if (sg_capture_ctl_init(&r->plane, n + 1, socket, sg_capture_tap, err, sizeof(err)) != 0)
+		return fail("capture", err);
 	for (unsigned w = 0; w <= n; w++) {
 		struct sg_worker *wk = &r->workers[w];
 
@@ -385,6 +389,7 @@ static int relay_start(struct relay *r)
 		wk->policy_slot = &r->plane.policy_set;
 		wk->limits = &r->plane.limits;
 		wk->limits_gen = 0;
+		wk->capture_slot = sg_capture_ctl_slot(&r->plane);
 	}
 
 	/* Workers on the first worker lcores, handshake lcores on the next ones. */
@@ -406,6 +411,7 @@ static void relay_stop(struct relay *r)
 
 	stop_flag = 1;
 	rte_eal_mp_wait_lcore();
+	sg_capture_ctl_fini(&r->plane); /* readers stopped: the file is completed */
 	if (r->plane_ok) {
 		sg_plane_stats(&r->plane, &b, 0);
 		if (b.data)

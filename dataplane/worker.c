@@ -24,6 +24,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "control/hs_common.h"
 #include "control/plane.h"
 #include "crypto/aead.h"
@@ -115,12 +116,21 @@ static inline uint64_t *tx_counter(struct sg_worker *w, unsigned kind)
 	}
 }
 
+/* Out of line and cold: while no capture runs, tx() and the RX loop stay as small as before. */
+static __rte_noinline __rte_cold void capture(struct sg_worker *w, unsigned pi,
+					      const struct rte_mbuf *m, int out)
+{
+	sg_capture_tap(w->cap, w->id, w->cfg->ports[pi], (uint16_t)w->id, m, out);
+}
+
 static inline void tx(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, unsigned kind)
 {
 	struct sg_toctl *t = rte_mbuf_to_priv(m);
 
 	t->tx_kind = (uint8_t)kind;
 	(*tx_counter(w, kind))++;
+	if (unlikely(w->cap))
+		capture(w, pi, m, 1);
 	w->c.tx_frames++;
 	w->c.tx_bytes += rte_pktmbuf_pkt_len(m);
 	rte_eth_tx_buffer(w->cfg->ports[pi], (uint16_t)w->id, w->txb[pi], m);
@@ -580,9 +590,13 @@ void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, u
 	prefetch_sessions(w, pkts, n);
 	/* The policy set for the whole burst (freed only after our quiescent state). */
 	w->pset = w->policy_slot ? __atomic_load_n(w->policy_slot, __ATOMIC_ACQUIRE) : NULL;
+	/* Likewise the capture: one load, and nothing more while none runs. */
+	w->cap = w->capture_slot ? __atomic_load_n(w->capture_slot, __ATOMIC_ACQUIRE) : NULL;
 	sg_aead_cache_phase(&w->cache);
 	for (uint16_t i = 0; i < n; i++) {
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		if (unlikely(w->cap)) /* as received, before anything rewrites it */
+			capture(w, pi, pkts[i], 0);
 		no = (uint16_t)(no + admit(w, pi, pkts[i], now, &ops[no], &x[no]));
 	}
 	w->c.rx_frames += n;

@@ -22,6 +22,7 @@
 struct rte_ring;
 struct rte_mempool;
 struct rte_eth_dev_tx_buffer;
+struct sg_capture_desc;
 
 struct sg_worker_counters {
 	uint64_t rx_frames, rx_bytes;
@@ -53,6 +54,9 @@ struct sg_worker {
 	/* The content policy: the control plane's published set (plane.h), or NULL. */
 	struct sg_policy_set *const *policy_slot;
 	const struct sg_policy_set *pset; /* loaded once per burst */
+	/* A packet capture (control/capture_ctl.h): the published one, or NULL. */
+	struct sg_capture_desc *const *capture_slot;
+	struct sg_capture_desc *cap;      /* loaded once per burst */
 	struct rte_mempool *pool;
 	uint8_t port_mac[SG_CFG_MAX_PORTS][6];
 	struct rte_eth_dev_tx_buffer *txb[SG_CFG_MAX_PORTS];

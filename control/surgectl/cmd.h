@@ -54,5 +54,6 @@ int sg_cmd_watch_sleep(unsigned s);
 extern const struct sg_cmd sg_cmd_help, sg_cmd_stats, sg_cmd_status, sg_cmd_rules;
 extern const struct sg_cmd sg_cmd_config;
 extern const struct sg_cmd sg_cmd_sessions, sg_cmd_users, sg_cmd_mailbox;
+extern const struct sg_cmd sg_cmd_capture;
 
 #endif /* SG_SURGECTL_CMD_H */

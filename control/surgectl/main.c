@@ -33,6 +33,7 @@ static const struct sg_cmd *const cmds[] = {
 	&sg_cmd_sessions,
 	&sg_cmd_users,
 	&sg_cmd_mailbox,
+	&sg_cmd_capture,
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
