@@ -110,8 +110,9 @@ static char *make_body(unsigned len, int bad)
 
 /*
  * surge-gen's body number seq (gen/data.c, sg_gen_body_byte; bench/ does not
- * link gen/): 8 bytes of TSC, 8 of seq, then seq * 131 + i * 7 + (i >> 8);
- * a marked one has the marker over the pattern from byte 16.
+ * link gen/): 8 bytes of TSC, 8 of seq (7 bits a byte, the high bit set),
+ * then seq * 131 + i * 7 + (i >> 8); a marked one has the marker over the
+ * pattern from byte 16.
  */
 static char *make_gen_body(unsigned len, uint64_t seq, int marked)
 {
@@ -124,9 +125,9 @@ static char *make_gen_body(unsigned len, uint64_t seq, int marked)
 	for (unsigned i = 0; i < len; i++)
 		b[i] = (char)(uint8_t)(seq * 131u + i * 7u + (i >> 8));
 	for (unsigned i = 0; i < 8 && i < len; i++) {
-		b[i] = (char)(uint8_t)(tsc >> (8 * i));
+		b[i] = (char)(uint8_t)(0x80 | ((tsc >> (7 * i)) & 0x7f));
 		if (8 + i < len)
-			b[8 + i] = (char)(uint8_t)(seq >> (8 * i));
+			b[8 + i] = (char)(uint8_t)(0x80 | ((seq >> (7 * i)) & 0x7f));
 	}
 	if (marked && len >= 16 + sizeof(marker) - 1)
 		memcpy(b + 16, marker, sizeof(marker) - 1);
