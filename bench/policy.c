@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "gen/mark.h"
 #include "policy/policy.h"
 
 enum { N_BODIES = 1024, N_SETS = 4, N_SIZES = 3, MAX_REPS = 20, MAX_SET_SIZES = 8 };
@@ -109,10 +110,9 @@ static char *make_body(unsigned len, int bad)
 }
 
 /*
- * surge-gen's body number seq (gen/data.c, sg_gen_body_byte; bench/ does not
- * link gen/): 8 bytes of TSC, 8 of seq (7 bits a byte, the high bit set),
- * then seq * 131 + i * 7 + (i >> 8); a marked one has the marker over the
- * pattern from byte 16.
+ * surge-gen's body number seq: its prefix (gen/mark.h: TSC and seq), then
+ * seq * 131 + i * 7 + (i >> 8) (gen/data.c, sg_gen_body_byte, which needs
+ * DPDK: copied); a marked one has the marker over the pattern from byte 16.
  */
 static char *make_gen_body(unsigned len, uint64_t seq, int marked)
 {
@@ -124,13 +124,10 @@ static char *make_gen_body(unsigned len, uint64_t seq, int marked)
 		sg_bench_die("out of memory");
 	for (unsigned i = 0; i < len; i++)
 		b[i] = (char)(uint8_t)(seq * 131u + i * 7u + (i >> 8));
-	for (unsigned i = 0; i < 8 && i < len; i++) {
-		b[i] = (char)(uint8_t)(0x80 | ((tsc >> (7 * i)) & 0x7f));
-		if (8 + i < len)
-			b[8 + i] = (char)(uint8_t)(0x80 | ((seq >> (7 * i)) & 0x7f));
-	}
-	if (marked && len >= 16 + sizeof(marker) - 1)
-		memcpy(b + 16, marker, sizeof(marker) - 1);
+	if (len >= SG_GEN_PREFIX_LEN)
+		sg_gen_prefix_put((uint8_t *)b, tsc, seq);
+	if (marked && len >= SG_GEN_PREFIX_LEN + sizeof(marker) - 1)
+		memcpy(b + SG_GEN_PREFIX_LEN, marker, sizeof(marker) - 1);
 	b[len] = '\0';
 	return b;
 }

@@ -6,7 +6,7 @@
  * key and its next counter, on the TX queue of s's worker; and the check
  * of a returned one.  Body: 8-byte TSC timestamp, 8-byte sequence number
  * (also the message id), each 56 bits, 7 a byte, every byte's high bit set
- * (put_prefix), then bytes that are a function of (seq, offset);
+ * (mark.h), then bytes that are a function of (seq, offset);
  * its length is --size, or for --mix imix a function of seq.  A secret
  * frame's body is the same pattern: to the relay any secret body is opaque
  * bytes it forwards unread (real clients seal it end to end, crypto/e2e.c).
@@ -77,37 +77,6 @@ static void fill_body(uint8_t *body, uint64_t seq, size_t from, size_t to)
 		body[i] = sg_gen_body_byte(seq, i);
 }
 
-/*
- * The 16-byte prefix: the low 56 bits of tsc and of seq, 7 bits a byte,
- * least significant first, each byte with its high bit set.  No byte of it
- * is ASCII, so no content-policy rule on text can match inside it by
- * chance: raw binary timestamps spell e.g. "btc" between word boundaries
- * (rules/default.rules 5003) in about one frame of a million.
- */
-static void put_prefix(uint8_t *body, uint64_t tsc, uint64_t seq)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		body[i] = (uint8_t)(0x80 | ((tsc >> (7 * i)) & 0x7f));
-		body[8 + i] = (uint8_t)(0x80 | ((seq >> (7 * i)) & 0x7f));
-	}
-}
-
-/* The prefix's tsc and seq; -1 when a byte lacks its high bit. */
-static int get_prefix(const uint8_t *body, uint64_t *tsc, uint64_t *seq)
-{
-	uint8_t all = 0x80;
-
-	*tsc = *seq = 0;
-	for (unsigned i = 0; i < 8; i++) {
-		all &= body[i] & body[8 + i];
-		*tsc |= (uint64_t)(body[i] & 0x7f) << (7 * i);
-		*seq |= (uint64_t)(body[8 + i] & 0x7f) << (7 * i);
-	}
-	return all ? 0 : -1;
-}
-
-#define PREFIX_MASK ((1ull << 56) - 1)
-
 /* The expected body of frame seq from offset SG_GEN_BODY_MIN on (the marker included). */
 static void fill_expected(const struct sg_gen_opts *o, uint8_t *body, uint64_t seq, size_t blen,
 			  int marked)
@@ -152,7 +121,7 @@ static int build_data(struct sg_gen *g, const struct sg_pkt_tpl *tpl, struct rte
 
 	sg_data_inner_encode(msg + SG_HDR_LEN, &in);
 	fill_expected(&g->o, body, seq, blen, marked);
-	put_prefix(body, tsc, seq);
+	sg_gen_prefix_put(body, tsc, seq);
 	if (sg_transport_seal_op(&u->send_ctx, &h, msg, SG_DATA_INNER_LEN + blen,
 				 SG_GEN_FRAME_MAX - tpl->len, op, &len) != SG_OK)
 		return -1;
@@ -246,8 +215,8 @@ void sg_gen_verify_data(struct sg_gen *g, struct sg_gen_user *r, uint8_t *msg, s
 		return;
 	}
 	blen = plen - SG_DATA_INNER_LEN;
-	now &= PREFIX_MASK; /* wraps after 2^56 cycles: years */
-	if (get_prefix(body, &tsc, &seq) != 0 || in.msg_id != seq || seq % g->o.users != s ||
+	now &= SG_GEN_PREFIX_MASK; /* the prefix's 56 bits wrap after years */
+	if (sg_gen_prefix_get(body, &tsc, &seq) != 0 || in.msg_id != seq || seq % g->o.users != s ||
 	    blen != sg_gen_body_len(&g->o, seq) || in.class != sg_gen_class(&g->o, seq) ||
 	    tsc > now) {
 		g->c.verify_failed++;

@@ -17,6 +17,7 @@
  *   timeline.c the per-second rows, CSV
  *   report.c   the live progress line, the summary table, JSON
  *   hist.c     the latency histogram (pure C)
+ *   mark.c     the body's TSC and seq prefix, marked frames (pure C)
  *   profile.c  the sign-up / log-in schedule (pure C)
  *   surge.c    the surge population: keys, handshake window (pure C)
  *   src.c      the source address range users send from, ARP answers (pure C)
@@ -39,6 +40,7 @@
 #include "crypto/handshake.h"
 #include "crypto/keys.h"
 #include "hist.h"
+#include "mark.h"
 #include "profile.h"
 #include "proto/messages.h"
 #include "src.h"
@@ -53,7 +55,7 @@ enum {
 	SG_GEN_BURST = 32,
 	SG_GEN_PACE_SLACK = 2 * 32,    /* DATA frames a paced run may fall behind */
 	SG_GEN_FRAME_MAX = 1536,
-	SG_GEN_BODY_MIN = 16,          /* TSC timestamp + sequence number */
+	SG_GEN_BODY_MIN = SG_GEN_PREFIX_LEN, /* TSC timestamp + sequence number */
 	SG_GEN_TTL_S = 60,
 	SG_GEN_PORT_BASE = 20000,      /* user i sends from UDP port BASE + i */
 	SG_GEN_ANSWER_MS = 5000,       /* ARP and handshakes: the relay must answer */
@@ -104,8 +106,8 @@ struct sg_gen_opts {
 	int no_resume;        /* --no-resume: storms log in with full handshakes */
 	/*
 	 * --match-pct, --match-text: a frame is marked when a hash of its seq
-	 * is below match_below (of 2^32); its body carries the text at offset
-	 * SG_GEN_BODY_MIN (every body is long enough: main.c checks).
+	 * is below match_below (of 2^32, mark.h); its body carries the text at
+	 * offset SG_GEN_BODY_MIN (every body is long enough: main.c checks).
 	 */
 	double match_pct;
 	const char *match_text;
@@ -215,7 +217,7 @@ uint8_t sg_gen_body_byte(uint64_t seq, size_t i);
 /* Does frame seq carry --match-text?  (A hash of seq against --match-pct.) */
 static inline int sg_gen_marked(const struct sg_gen_opts *o, uint64_t seq)
 {
-	return ((seq * 0xd6e8feb86659fd93ull) >> 32) < o->match_below;
+	return sg_gen_mark_is(o->match_below, seq);
 }
 /* Frames lost: offered, neither delivered nor answered POLICY_BLOCKED. */
 static inline long long sg_gen_lost(const struct sg_gen_counters *c)

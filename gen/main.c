@@ -168,7 +168,7 @@ static int parse_match_text(const char *s, struct sg_gen_opts *o)
 /*
  * The marker goes right after the 16-byte prefix of every marked body: the
  * shortest body (--size, or 64 B of imix) must hold it.  The share becomes
- * a threshold on a 32-bit hash of seq (gen.h: sg_gen_marked).
+ * a threshold on a 32-bit hash of seq (mark.h).
  */
 static int check_match(struct sg_gen_opts *o, int have_match_text)
 {
@@ -189,7 +189,7 @@ static int check_match(struct sg_gen_opts *o, int have_match_text)
 				SG_GEN_BODY_MIN + o->match_len);
 		return -1;
 	}
-	o->match_below = (uint64_t)(o->match_pct / 100.0 * 4294967296.0 + 0.5);
+	o->match_below = sg_gen_mark_below(o->match_pct);
 	return 0;
 }
 
