@@ -71,6 +71,7 @@ static const struct cfg_key cfg_keys[] = {
 	UINT("mbufs", mbufs, 1023, 1048575),
 	OTHER("ports", K_PORTS, ports),
 	OTHER("rules_file", K_PATH, rules_file),
+	OTHER("rules_cache", K_PATH, rules_cache),
 	OTHER("store_dir", K_PATH, store_dir),
 	UINT("store_init", store_init, 0, 1),
 	UINT("store_map_mib", store_map_mib, 16, 1048576),

@@ -42,6 +42,7 @@ struct sg_config {
 	unsigned handshake_burst;              /* handshake_burst, default 5 */
 	unsigned handshake_lcores;             /* handshake_lcores, default 0 (the main lcore does them) */
 	char rules_file[SG_CFG_PATH_MAX];      /* rules_file: content policy (docs/POLICY.md); "": none */
+	char rules_cache[SG_CFG_PATH_MAX];     /* rules_cache: its compiled copy for a fast start; "": none */
 	char store_dir[SG_CFG_PATH_MAX];       /* store_dir: LMDB directory ("": nothing durable) */
 	unsigned store_init;                   /* store_init = 1: may create a store where none is */
 	unsigned store_map_mib;                /* store_map_mib, default 4096 */

@@ -45,7 +45,6 @@ enum {
 	CTL_REQUESTS = 4,
 	CTL_DELIVER_BUDGET = 256, /* mailbox messages sent per round */
 	CTL_TIMERS_BUDGET = 1024, /* session timers fired per round, at most */
-	CTL_WHEEL_BUCKETS = 4096, /* 1 s each: 68 minutes ahead (REJECT_AFTER fits) */
 	CTL_RATELIMIT_SOURCES = 16384, /* handshake buckets (32 bytes each, ratelimit.h) */
 };
 
@@ -84,6 +83,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_HS_BUSY] = "handshake_busy",
 	[SG_PC_POLICY_BLOCKED] = "policy_blocked",
 	[SG_PC_POLICY_LOADS] = "policy_loads",
+	[SG_PC_POLICY_FAILED] = "policy_load_failures",
 	[SG_PC_RESUMPTIONS] = "resumptions",
 	[SG_PC_RESUME_BAD_TICKET] = "resume_bad_ticket",
 	[SG_PC_RESUME_EXPIRED] = "resume_expired",
@@ -320,142 +320,13 @@ static void timer_fired(void *arg, uint32_t slot)
 	}
 }
 
-/* plane.h */
-uint64_t sg_plane_heap_bytes(void)
-{
-	uint64_t sum = 0;
-
-	for (unsigned s = 0; s < rte_socket_count(); s++) {
-		struct rte_malloc_socket_stats st;
-
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &st) == 0)
-			sum += st.heap_allocsz_bytes;
-	}
-	return sum;
-}
-
-/* The store: mailbox total and commit waits (JSON member or text lines). */
-static void store_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
-{
-	uint32_t p50, p99, max;
-	unsigned long long total = p->store ? sg_store_mbox_total(p->store) : 0;
-
-	sg_plane_commit_wait(p, &p50, &p99, &max);
-	if (json) {
-		sg_ctl_buf_printf(b, ", \"store\": {\"durable\": %s, \"mailbox_messages\": %llu, "
-				     "\"commit_wait_us\": {\"p50\": %u, \"p99\": %u, \"max\": %u}}",
-				  p->store ? "true" : "false", total, p50, p99, max);
-		return;
-	}
-	if (!p->store) {
-		sg_ctl_buf_printf(b, "store: none (users and mailboxes are not durable)\n");
-		return;
-	}
-	sg_ctl_buf_printf(b, "store: %llu messages in mailboxes; commit wait p50 %u us, "
-			     "p99 %u us, max %u us (last %u commits)%s%s\n",
-			  total, p50, p99, max, SG_COMMIT_SAMPLES,
-			  p->store_error[0] ? "; last error: " : "", p->store_error);
-}
-
-void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
-{
-	uint64_t up = (uint64_t)time(NULL) - p->started;
-
-	if (json) {
-		sg_ctl_buf_printf(b, "{\"uptime_s\": %llu, \"sessions\": %u, \"users\": %llu, "
-				     "\"mbufs_in_use\": %u, \"memory\": {\"dpdk_heap_bytes\": %llu, "
-				     "\"registry_bytes\": %llu, \"timers_bytes\": %llu}, "
-				     "\"control\": {",
-				  (unsigned long long)up, p->sessions->live,
-				  (unsigned long long)sg_registry_count(p->registry),
-				  rte_mempool_in_use_count(p->pool), (unsigned long long)sg_plane_heap_bytes(),
-				  (unsigned long long)sg_registry_bytes(p->registry),
-				  (unsigned long long)sg_wheel_bytes(p->wheel.capacity,
-								     CTL_WHEEL_BUCKETS));
-		for (unsigned c = 0; c < SG_PC_MAX; c++)
-			sg_ctl_buf_printf(b, "%s\"%s\": %llu", c ? ", " : "", counter_names[c],
-					  (unsigned long long)p->counters[c]);
-		sg_ctl_buf_printf(b, "}");
-		store_stats(p, b, 1);
-		sg_plane_policy_stats(p, b, 1);
-		sg_ctl_buf_printf(b, ", \"handshake_lcores\": [");
-		for (unsigned l = 0; l < p->n_hs_lcores; l++)
-			sg_ctl_buf_printf(b, "%s{\"prepared\": %llu, \"sleeps\": %llu}", l ? ", " : "",
-					  (unsigned long long)__atomic_load_n(
-						  &p->hs_lcores[l].prepared, __ATOMIC_RELAXED),
-					  (unsigned long long)p->hs_lcores[l].sleeps);
-		sg_ctl_buf_printf(b, "]");
-		if (p->worker_stats)
-			p->worker_stats(p->worker_stats_arg, b, 1);
-		sg_ctl_buf_printf(b, "}\n");
-		return;
-	}
-	sg_ctl_buf_printf(b, "uptime %llu s, %u sessions, %llu users, %u mbufs in use\n"
-			     "memory: DPDK heap %.1f MiB, user registry %.1f MiB\n",
-			  (unsigned long long)up, p->sessions->live,
-			  (unsigned long long)sg_registry_count(p->registry),
-			  rte_mempool_in_use_count(p->pool), (double)sg_plane_heap_bytes() / 1048576.0,
-			  (double)sg_registry_bytes(p->registry) / 1048576.0);
-	for (unsigned c = 0; c < SG_PC_MAX; c++)
-		sg_ctl_buf_printf(b, "  %-22s %llu\n", counter_names[c],
-				  (unsigned long long)p->counters[c]);
-	store_stats(p, b, 0);
-	sg_plane_policy_stats(p, b, 0);
-	for (unsigned l = 0; l < p->n_hs_lcores; l++)
-		sg_ctl_buf_printf(b, "handshake lcore %u: %llu prepared\n", l,
-				  (unsigned long long)__atomic_load_n(&p->hs_lcores[l].prepared,
-								     __ATOMIC_RELAXED));
-	if (p->worker_stats)
-		p->worker_stats(p->worker_stats_arg, b, 0);
-}
-
-static int handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b)
-{
-	struct sg_plane *p = ctx;
-	int json = r->argc > 1 && strcmp(r->argv[r->argc - 1], "json") == 0;
-
-	if (strcmp(r->argv[0], "stats") == 0) {
-		sg_plane_stats(p, b, json);
-		return SG_CTL_OK;
-	}
-	if (strcmp(r->argv[0], "status") == 0) {
-		uint64_t up = (uint64_t)time(NULL) - p->started;
-
-		if (json)
-			sg_ctl_buf_printf(b, "{\"version\": \"%s\", \"uptime_s\": %llu, "
-					     "\"workers\": %u, \"ports\": %u, \"aes256gcm\": %s}\n",
-					  SG_VERSION, (unsigned long long)up, p->n_workers,
-					  p->cfg->n_ports, sg_crypto_have_aes256gcm() ? "true" : "false");
-		else
-			sg_ctl_buf_printf(b, "surge-relay %s, up %llu s, %u workers, %u ports, "
-					     "AES-256-GCM %s\n",
-					  SG_VERSION, (unsigned long long)up, p->n_workers,
-					  p->cfg->n_ports,
-					  sg_crypto_have_aes256gcm() ? "in hardware" : "unavailable");
-		return SG_CTL_OK;
-	}
-	if (strcmp(r->argv[0], "rules") == 0 && r->argc > 1 && strcmp(r->argv[1], "reload") == 0) {
-		char err[512];
-
-		if (sg_plane_policy_load(p, err, sizeof(err)) != 0) {
-			sg_ctl_buf_printf(b, "rules reload failed, the rules in force stay: %s", err);
-			return SG_CTL_E_ARGS;
-		}
-		sg_ctl_buf_printf(b, json ? "{\"reloaded\": true}\n" : "rules reloaded from %s\n",
-				  p->cfg->rules_file);
-		return SG_CTL_OK;
-	}
-	sg_ctl_buf_printf(b, "unknown command '%s' (try: stats, status, rules reload)", r->argv[0]);
-	return SG_CTL_E_VERB;
-}
-
 int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 {
 	p->tsc_hz = rte_get_tsc_hz();
 	p->started = (uint64_t)time(NULL);
 	p->sessions->now = rte_get_tsc_cycles() / p->tsc_hz;
 	sg_timers_cfg_default(&p->timers);
-	if (sg_wheel_init(&p->wheel, p->sessions->n_slots, CTL_WHEEL_BUCKETS,
+	if (sg_wheel_init(&p->wheel, p->sessions->n_slots, SG_PLANE_WHEEL_BUCKETS,
 			  (uint32_t)p->sessions->now) != 0) {
 		snprintf(err, errlen, "cannot allocate the timing wheel");
 		return -1;
@@ -486,7 +357,7 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 		return -1;
 	if (sg_plane_resume_init(p, err, errlen) != 0)
 		return -1;
-	if (p->cfg->rules_file[0] && sg_plane_policy_load(p, err, errlen) != 0)
+	if (sg_plane_policy_init(p, err, errlen) != 0)
 		return -1;
 	p->ctl = sg_ctl_server_open(p->cfg->control_socket, err, errlen);
 	return p->ctl ? 0 : -1;
@@ -586,7 +457,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 		work += n;
 	}
 	if (p->ctl)
-		work += (unsigned)sg_ctl_server_poll(p->ctl, handle, p, CTL_REQUESTS);
+		work += (unsigned)sg_ctl_server_poll(p->ctl, sg_plane_ctl_handle, p, CTL_REQUESTS);
 	work += sg_wheel_advance(&p->wheel, (uint32_t)now, CTL_TIMERS_BUDGET, timer_fired, p);
 	work += sg_plane_mbox_expire(p);
 	sg_plane_tickets_sync(p); /* a rotated ticket key joins the batch */
@@ -596,16 +467,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	if (p->n_deliver)
 		work += sg_plane_mbox_deliver(p, CTL_DELIVER_BUDGET);
 	work += sg_session_reclaim(p->sessions);
-	if (p->policy_reload) {
-		char err[512];
-
-		p->policy_reload = 0;
-		if (sg_plane_policy_load(p, err, sizeof(err)) != 0)
-			fprintf(stderr, "surge-relay: rules reload (SIGHUP): %s\n", err);
-		work++;
-	}
-	if (p->n_policy_retired)
-		sg_plane_policy_reclaim(p);
+	work += sg_plane_policy_poll(p);
 	return work;
 }
 
@@ -629,6 +491,7 @@ unsigned sg_plane_sleep(struct sg_plane *p, int timeout_ms)
 
 void sg_plane_fini(struct sg_plane *p)
 {
+	sg_plane_policy_fini(p); /* first: its compile thread kicks p->wake */
 	sg_plane_store_close(p);
 	sg_wheel_fini(&p->wheel);
 	sg_wake_fini(&p->wake);
@@ -646,6 +509,5 @@ void sg_plane_fini(struct sg_plane *p)
 	}
 	p->cookie_pub = NULL;
 	sg_plane_resume_fini(p);
-	sg_plane_policy_fini(p);
 	sg_ratelimit_fini(&p->ratelimit);
 }

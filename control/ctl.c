@@ -9,7 +9,11 @@
  * - Bounded: at most SG_CTL_MAX_CONNS connections (extra ones get "ERR 4"
  *   and are closed at once), SG_CTL_LINE_MAX + 1 bytes of input each, a
  *   reply body of at most SG_CTL_BODY_MAX, and a 2 s deadline from accept to
- *   the last byte of the reply, after which the connection is dropped.
+ *   the last byte of the reply, after which the connection is dropped
+ *   (SG_CTL_DEFER_MS for a deferred request: the wait is ours, not the
+ *   client's; a deferred connection is neither read nor polled until its
+ *   reply, and its token carries a generation so a reply to a connection
+ *   that has gone never reaches the next one in its slot).
  * - A request line must end in '\n': a peer that closes earlier is dropped
  *   unanswered, so a truncated request is never executed.
  * - Every send uses MSG_NOSIGNAL: a peer that goes away cannot SIGPIPE the
@@ -45,7 +49,9 @@ enum {
 struct ctl_conn {
 	int fd;                          /* -1: free slot */
 	int replying;                    /* 0: reading the request; 1: writing */
+	int deferred;                    /* request taken, reply to come (token) */
 	uint64_t deadline_ms;
+	unsigned token;                  /* what serve_line hands the handler */
 	size_t in_len;
 	char in[SG_CTL_LINE_MAX + 1];    /* request bytes, '\n' included */
 	char *out;                       /* out_heap or out_small */
@@ -60,7 +66,12 @@ struct sg_ctl_server {
 	ino_t ino;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_conn conns[SG_CTL_MAX_CONNS];
+	unsigned gen[SG_CTL_MAX_CONNS];  /* bumped at every accept into the slot */
 };
+
+enum { CTL_SLOT_BITS = 5 }; /* token = gen << CTL_SLOT_BITS | slot */
+
+_Static_assert(SG_CTL_MAX_CONNS <= 1 << CTL_SLOT_BITS, "token slot bits");
 
 
 static uint64_t now_ms(void)
@@ -119,6 +130,36 @@ void sg_ctl_buf_free(struct sg_ctl_buf *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof(*b));
+}
+
+void sg_ctl_buf_json_str(struct sg_ctl_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[256 + 8];
+	size_t n = 0;
+
+	tmp[n++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (n > sizeof(tmp) - 8) {
+			sg_ctl_buf_printf(b, "%.*s", (int)n, tmp);
+			n = 0;
+		}
+		if (ch == '"' || ch == '\\') {
+			tmp[n++] = '\\';
+			tmp[n++] = (char)ch;
+		} else if (ch < 0x20 || ch > 0x7e) {
+			memcpy(tmp + n, "\\u00", 4);
+			tmp[n + 4] = hex[ch >> 4];
+			tmp[n + 5] = hex[ch & 15];
+			n += 6;
+		} else {
+			tmp[n++] = (char)ch;
+		}
+	}
+	tmp[n++] = '"';
+	sg_ctl_buf_printf(b, "%.*s", (int)n, tmp);
 }
 
 /* ---- requests ---- */
@@ -362,7 +403,7 @@ static void reply_ok(struct ctl_conn *c, const struct sg_ctl_buf *body)
 
 static void serve_line(struct ctl_conn *c, size_t len, sg_ctl_handler h, void *ctx)
 {
-	struct sg_ctl_request req;
+	struct sg_ctl_request req = { .token = c->token };
 	struct sg_ctl_buf body = { 0 };
 	const char *why = parse_request(&req, c->in, len);
 	int code;
@@ -372,7 +413,10 @@ static void serve_line(struct ctl_conn *c, size_t len, sg_ctl_handler h, void *c
 		return;
 	}
 	code = h(ctx, &req, &body);
-	if (body.oom)
+	if (code == SG_CTL_DEFER) {
+		c->deferred = 1;
+		c->deadline_ms = now_ms() + SG_CTL_DEFER_MS;
+	} else if (body.oom)
 		reply_err_str(c, SG_CTL_E_INTERNAL, "reply too large or out of memory");
 	else if (code == SG_CTL_OK)
 		reply_ok(c, &body);
@@ -432,6 +476,8 @@ static void conn_step(struct ctl_conn *c, sg_ctl_handler h, void *ctx, int *serv
 		if (r == 0)
 			return;
 		(*served)++;
+		if (c->deferred)
+			return;
 	}
 	r = conn_write(c);
 	if (r != 0)
@@ -461,6 +507,8 @@ static void accept_new(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 		}
 		c->fd = fd;
 		c->deadline_ms = now + CTL_DEADLINE_MS;
+		s->gen[c - s->conns]++;
+		c->token = s->gen[c - s->conns] << CTL_SLOT_BITS | (unsigned)(c - s->conns);
 		if (max <= 0 || *served < max)
 			conn_step(c, h, ctx, served);
 	}
@@ -482,6 +530,8 @@ int sg_ctl_server_poll(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 			conn_close(c);
 			continue;
 		}
+		if (c->deferred)
+			continue;
 		pfd[n] = (struct pollfd){ .fd = c->fd, .events = c->replying ? POLLOUT : POLLIN };
 		idx[n++] = i;
 	}
@@ -502,6 +552,37 @@ int sg_ctl_server_poll(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 	return served;
 }
 
+int sg_ctl_server_reply(struct sg_ctl_server *s, unsigned token, int code,
+			const struct sg_ctl_buf *body)
+{
+	unsigned slot = token & ((1u << CTL_SLOT_BITS) - 1);
+	struct ctl_conn *c;
+
+	if (slot >= SG_CTL_MAX_CONNS)
+		return -1;
+	c = &s->conns[slot];
+	if (c->fd < 0 || !c->deferred || c->token != token)
+		return -1;
+	c->deferred = 0;
+	c->deadline_ms = now_ms() + CTL_DEADLINE_MS; /* for the client to read it */
+	if (body->oom)
+		reply_err_str(c, SG_CTL_E_INTERNAL, "reply too large or out of memory");
+	else if (code == SG_CTL_OK)
+		reply_ok(c, body);
+	else
+		reply_err(c, code, body->data, body->len);
+	switch (conn_write(c)) {
+	case 0:
+		return 0; /* the rest goes out in later polls */
+	case 1:
+		conn_close(c);
+		return 0;
+	default:
+		conn_close(c);
+		return -1;
+	}
+}
+
 /* ---- client ---- */
 
 /* Wait for events on fd until deadline; 1 ready, 0 timed out, -1 error. */
@@ -513,7 +594,7 @@ unsigned sg_ctl_server_pollfds(const struct sg_ctl_server *s, struct pollfd *pfd
 		return 0;
 	pfd[n++] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
 	for (unsigned i = 0; i < SG_CTL_MAX_CONNS && n < max; i++)
-		if (s->conns[i].fd >= 0)
+		if (s->conns[i].fd >= 0 && !s->conns[i].deferred)
 			pfd[n++] = (struct pollfd){ .fd = s->conns[i].fd,
 						    .events = s->conns[i].replying ? POLLOUT : POLLIN };
 	return n;

@@ -9,7 +9,8 @@
  *   response: "OK <n>\n" followed by n body bytes (JSON for --json verbs),
  *             or "ERR <code> <message>\n"
  * then the server closes.  Codes: 1 unknown verb, 2 bad arguments,
- * 3 not found, 4 busy, 5 internal.  The limit SG_CTL_LINE_MAX excludes the
+ * 3 not found, 4 busy, 5 internal.  A request the relay answers only after
+ * background work (a rules compile) waits up to SG_CTL_DEFER_MS for it.  The limit SG_CTL_LINE_MAX excludes the
  * '\n'.  The verbs the relay answers are listed in docs/OPERATIONS.md.
  */
 #ifndef SG_CONTROL_CTL_H
@@ -19,9 +20,10 @@
 
 enum {
 	SG_CTL_LINE_MAX = 1024,
-	SG_CTL_MAX_ARGS = 16,
+	SG_CTL_MAX_ARGS = 64,
 	SG_CTL_BODY_MAX = 4 << 20,
 	SG_CTL_MAX_CONNS = 16,
+	SG_CTL_DEFER_MS = 120000, /* a deferred request's reply, at the latest */
 };
 
 enum sg_ctl_code {
@@ -31,12 +33,14 @@ enum sg_ctl_code {
 	SG_CTL_E_NOTFOUND = 3,
 	SG_CTL_E_BUSY = 4,
 	SG_CTL_E_INTERNAL = 5,
+	SG_CTL_DEFER = 100, /* handler: no reply now, sg_ctl_server_reply(token) later */
 };
 
 struct sg_ctl_request {
 	char buf[SG_CTL_LINE_MAX + 1]; /* the line, split in place */
 	int argc;                      /* argv[0] is the verb */
 	char *argv[SG_CTL_MAX_ARGS];
+	unsigned token;                /* set by the server: names the connection */
 };
 
 /* Growable response body the handler appends to. */
@@ -50,12 +54,21 @@ void sg_ctl_buf_printf(struct sg_ctl_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sg_ctl_buf_free(struct sg_ctl_buf *b);
 
+/*
+ * Append s[0..len) as a JSON string, quotes included: '"', '\\' and control
+ * bytes escaped, every byte outside printable ASCII as \u00XX (so a
+ * pattern's raw bytes survive as code points 0..255).
+ */
+void sg_ctl_buf_json_str(struct sg_ctl_buf *b, const char *s, size_t len);
+
 /* Split a request line. 0, or -1 (empty, too long, too many args, bad bytes). */
 int sg_ctl_parse_request(struct sg_ctl_request *r, const char *line, size_t len);
 
 /*
  * Handler: fill body and return SG_CTL_OK, or an error code with a one-line
- * message in body.
+ * message in body; or return SG_CTL_DEFER (body ignored) and answer later
+ * with sg_ctl_server_reply(r->token).  A deferred connection is not read
+ * again; it is dropped unanswered after SG_CTL_DEFER_MS.
  */
 typedef int (*sg_ctl_handler)(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *body);
 
@@ -79,6 +92,13 @@ int sg_ctl_server_poll(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
  */
 struct pollfd;
 unsigned sg_ctl_server_pollfds(const struct sg_ctl_server *s, struct pollfd *pfd, unsigned max);
+
+/*
+ * Answer a deferred request: code and body as a handler's.  0, or -1 when
+ * the connection is gone (the client left, or the deadline passed).
+ */
+int sg_ctl_server_reply(struct sg_ctl_server *s, unsigned token, int code,
+			const struct sg_ctl_buf *body);
 
 /* Close and unlink the socket. */
 void sg_ctl_server_close(struct sg_ctl_server *s);

@@ -20,6 +20,8 @@
 #include "crypto/cookie.h"
 #include "crypto/keys.h"
 #include "ctl.h"
+#include "policy/job.h"
+#include "policy/rules.h"
 #include "proto/pkt.h"
 #include "ratelimit.h"
 #include "session.h"
@@ -98,7 +100,8 @@ enum sg_plane_counter {
 	SG_PC_HELD_DROPPED,    /* replies dropped because their commit failed */
 	SG_PC_HS_BUSY,         /* dropped: every handshake lcore's ring full (under load) */
 	SG_PC_POLICY_BLOCKED,  /* cloud DATA the content policy dropped: POLICY_BLOCKED sent */
-	SG_PC_POLICY_LOADS,    /* rules files compiled and published */
+	SG_PC_POLICY_LOADS,    /* rule sets compiled and published (reloads, adds, removes) */
+	SG_PC_POLICY_FAILED,   /* reloads, adds and removes refused (the rules in force stay) */
 	/* Resumption (resume_ctl.c); mac1, cookie, rate, suite, full: as handshakes. */
 	SG_PC_RESUMPTIONS,     /* RESUME_RESP sent */
 	SG_PC_RESUME_BAD_TICKET, /* dropped: ticket does not open under either key */
@@ -153,18 +156,37 @@ struct sg_policy;
 struct sg_policy_scratch;
 struct sg_policy_counters;
 
+/* A rule index by id (sorted by id): how hits follow a rule across sets. */
+struct sg_policy_idx {
+	uint32_t id, idx;
+};
+
 /*
  * The content policy as published to the workers (control/policy_ctl.c):
- * immutable once published; reader i uses scratch[i] and counters[i].
+ * immutable once published; reader i uses scratch[i] and counters[i].  The
+ * fields after token are the control plane's alone.
  */
 struct sg_policy_set {
 	struct sg_policy *policy;
 	struct sg_policy_scratch *scratch[SG_CFG_MAX_WORKERS + 1];
 	struct sg_policy_counters *counters[SG_CFG_MAX_WORKERS + 1];
 	uint64_t token;                   /* RCU QSBR token once retired */
+	uint64_t *carried;                /* per rule index: hits of its id in the sets before */
+	struct sg_policy_idx *by_id;      /* the rules' indexes sorted by id */
+	uint64_t generation;              /* 1 for the first set, +1 per swap */
+	uint32_t changes;                 /* rules added or removed since the file was read */
+	int from_cache;                   /* the database came from cfg->rules_cache */
+};
+
+/* The policy's verdict counts summed over sets (policy_ctl.c). */
+struct sg_policy_totals {
+	uint64_t scanned, bytes, errors;
+	uint64_t verdicts[SG_RULE_ACTION_MAX + 1];
 };
 
 enum { SG_POLICY_RETIRED_MAX = 8 };
+
+enum { SG_PLANE_WHEEL_BUCKETS = 4096 }; /* 1 s each: 68 minutes ahead (REJECT_AFTER fits) */
 
 /* Appends the workers' counters (JSON members or text lines) to a stats reply. */
 typedef void (*sg_plane_stats_fn)(void *arg, struct sg_ctl_buf *b, int json);
@@ -221,6 +243,12 @@ struct sg_plane {
 	struct sg_policy_set *policy_retired[SG_POLICY_RETIRED_MAX];
 	unsigned n_policy_retired;
 	volatile int policy_reload;           /* set by SIGHUP: reload at the next round */
+	struct sg_policy_job *policy_job;     /* compiles off this loop (policy/job.h) */
+	int policy_answer;                    /* a control connection waits for the job */
+	unsigned policy_token;                /* ... this one (sg_ctl_server_reply) */
+	int policy_json;                      /* ... and wants JSON */
+	uint32_t policy_job_id;               /* the rule id an add or remove is about */
+	struct sg_policy_totals policy_folded; /* counts of the sets already freed */
 	struct sg_ticket_ring *tickets;       /* resumption ticket keys, in secure memory */
 	uint32_t tickets_saved_id;            /* current ticket key id last written to the store */
 };
@@ -276,14 +304,34 @@ int sg_plane_commit(struct sg_plane *p);
 void sg_plane_commit_wait(const struct sg_plane *p, uint32_t *p50, uint32_t *p99, uint32_t *max);
 
 /*
- * policy_ctl.c.  Compile cfg->rules_file and publish it (the old set is
- * freed after a grace period): 0, or -1 with err and the old set in force.
+ * policy_ctl.c: the content policy's sets.  init starts the compile thread
+ * and, when cfg->rules_file is set, compiles it here and now (a start
+ * waits for its rules): 0, or -1 with err.
  */
-int sg_plane_policy_load(struct sg_plane *p, char *err, size_t errlen);
-void sg_plane_policy_reclaim(struct sg_plane *p);
+int sg_plane_policy_init(struct sg_plane *p, char *err, size_t errlen);
+/*
+ * Start compiling a change (policy/job.h: reload the file, add a rules
+ * line, remove an id) on the compile thread; the result is published (or
+ * refused, the set in force staying) by a later sg_plane_policy_poll, which
+ * answers the control connection token when answer is set.  0, or -1 with
+ * err (busy, nothing to change).
+ */
+int sg_plane_policy_start(struct sg_plane *p, enum sg_policy_job_kind kind, const char *text,
+			  uint32_t id, int answer, unsigned token, int json, char *err,
+			  size_t errlen);
+/* Once a round: a SIGHUP's reload, a finished compile, the sets whose grace period passed. */
+unsigned sg_plane_policy_poll(struct sg_plane *p);
 void sg_plane_policy_fini(struct sg_plane *p);
-/* The policy's counters (per-rule hits summed over the workers) in a stats reply. */
-void sg_plane_policy_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json);
+/*
+ * Counts over every set since the start (the sets freed, the retired ones
+ * still draining, the one in force): totals, and per rule of the set in
+ * force its hits (calloc()ed, n = its rules; NULL when out of memory).
+ */
+uint64_t *sg_plane_policy_count(const struct sg_plane *p, struct sg_policy_totals *t);
+
+/* policy_verbs.c: the "rules ..." requests, and the policy in a stats reply. */
+int sg_plane_policy_ctl(struct sg_plane *p, const struct sg_ctl_request *r, struct sg_ctl_buf *b);
+void sg_plane_policy_stats(const struct sg_plane *p, struct sg_ctl_buf *b, int json);
 
 /* mbox_ctl.c: see the top of that file. */
 void sg_plane_mbox_store(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m,
@@ -303,6 +351,12 @@ uint64_t sg_plane_heap_bytes(void);
 
 /* The stats reply (text, or JSON when json): control plane, then workers. */
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json);
+
+/* verbs.c: the operator socket's handler (an sg_ctl_handler; ctx is the plane). */
+int sg_plane_ctl_handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b);
+/* stats_ctl.c: "stats [json]", "status [json]". */
+int sg_plane_ctl_stats(struct sg_plane *p, const struct sg_ctl_request *r, struct sg_ctl_buf *b);
+int sg_plane_ctl_status(struct sg_plane *p, const struct sg_ctl_request *r, struct sg_ctl_buf *b);
 
 /*
  * Handshake initiation in m (a SG_TOCTL_HANDSHAKE); consumes m: checked,

@@ -250,7 +250,9 @@ int sg_policy_add_rule(const struct sg_policy *old, const char *line, struct sg_
 		return seterr(err, errlen, "no rule in the line");
 	if (got < 0)
 		return -1;
-	if (sg_rules_copy(&rs, &old->rules) < 0) {
+	if (!old) {
+		sg_rules_init(&rs);
+	} else if (sg_rules_copy(&rs, &old->rules) < 0) {
 		free(r.pattern);
 		return seterr(err, errlen, "rules: out of memory");
 	}
@@ -591,4 +593,51 @@ fail:
 	free(buf);
 	sg_policy_free(p);
 	return -1;
+}
+
+/* 1 when a and b hold the same rules in the same order (lines aside). */
+static int same_rules(const struct sg_rules *a, const struct sg_rules *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (unsigned i = 0; i < a->n; i++) {
+		const struct sg_rule *x = &a->v[i], *y = &b->v[i];
+
+		if (x->id != y->id || x->action != y->action || x->flags != y->flags ||
+		    strcmp(x->pattern, y->pattern) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+int sg_policy_load_cached(const char *path, const char *cache, struct sg_policy **out,
+			  int *from_cache, char *err, size_t errlen, char *cache_err,
+			  size_t cache_errlen)
+{
+	struct sg_policy *q = NULL;
+	struct sg_rules rs;
+
+	*out = NULL;
+	*from_cache = 0;
+	if (cache_errlen)
+		cache_err[0] = '\0';
+	if (sg_rules_load(&rs, path, err, errlen) < 0)
+		return -1;
+	if (cache && cache[0] && sg_policy_restore(cache, &q, cache_err, cache_errlen) == 0) {
+		if (same_rules(&rs, &q->rules)) {
+			/* The file's own rules (their line numbers) with the cached database. */
+			sg_rules_fini(&q->rules);
+			q->rules = rs;
+			*out = q;
+			*from_cache = 1;
+			return 0;
+		}
+		snprintf(cache_err, cache_errlen, "%s: holds other rules than %s", cache, path);
+		sg_policy_free(q);
+	}
+	if (policy_from(&rs, out, err, errlen) < 0)
+		return -1;
+	if (cache && cache[0] && sg_policy_save(*out, cache, cache_err, cache_errlen) < 0)
+		return 0; /* compiled; only the next start is slower */
+	return 0;
 }

@@ -71,7 +71,8 @@ int sg_policy_load(const char *path, struct sg_policy **out, char *err, size_t e
 
 /*
  * A new policy: old's rules plus one rule given as a rules line ("ID ACTION
- * FLAGS PATTERN"), or minus the rule with this id.  old is untouched.
+ * FLAGS PATTERN"), or minus the rule with this id.  old is untouched; for
+ * an add it may be NULL (no rules yet).
  */
 int sg_policy_add_rule(const struct sg_policy *old, const char *line, struct sg_policy **out,
 		       char *err, size_t errlen);
@@ -126,5 +127,17 @@ unsigned sg_policy_scan_burst(const struct sg_policy *p, struct sg_policy_scratc
  */
 int sg_policy_save(const struct sg_policy *p, const char *path, char *err, size_t errlen);
 int sg_policy_restore(const char *path, struct sg_policy **out, char *err, size_t errlen);
+
+/*
+ * sg_policy_load with a compiled copy for a fast start: when cache (may be
+ * NULL or "") restores and holds exactly the rules of path (same ids,
+ * actions, flags and patterns in the same order), its database is used and
+ * *from_cache is 1; otherwise path is compiled and saved to cache.  Errors
+ * of path are errors (-1, err); a cache that is missing, damaged, stale,
+ * for another CPU or not writable is not: cache_err says why (else "").
+ */
+int sg_policy_load_cached(const char *path, const char *cache, struct sg_policy **out,
+			  int *from_cache, char *err, size_t errlen, char *cache_err,
+			  size_t cache_errlen);
 
 #endif /* SG_POLICY_POLICY_H */

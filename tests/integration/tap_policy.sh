@@ -8,7 +8,12 @@
 # text as a secret message is never scanned and arrives; flagged and counted
 # messages arrive and every verdict and per-rule hit is counted; a broken
 # rules file is refused at `surgectl rules reload` with file:line and the
-# rules in force stay; SIGHUP swaps in a new file under a live session.
+# rules in force stay; SIGHUP swaps in a new file under a live session; the
+# operator hooks: `surgectl rules list` (text and JSON) with hits that
+# survive swaps, `rules add` and `rules remove` in force at once, refused
+# with the reason (duplicate id, a pattern Hyperscan refuses, an unknown
+# id) leaving the rules as they were; a 1,000-rule reload compiles while the
+# control plane keeps answering, and a second change meanwhile is busy.
 set -euo pipefail
 
 B=${1:?usage: tap_policy.sh BUILD_ROOT}
@@ -21,7 +26,8 @@ cat > "$T/policy.rules" <<'RULES'
 1002 flag - hello\s+world
 1003 count caseless invoice
 RULES
-tap_start_relay --rules-file "$T/policy.rules"
+tap_start_relay --rules-file "$T/policy.rules" --rules-cache "$T/rules.cache"
+[ -s "$T/rules.cache" ] || fail "the start did not write rules_cache"
 "$B/client/surge-chat" --genkey --key "$T/bob.key" > /dev/null
 "$B/client/surge-chat" --genkey --key "$T/alice.key" > /dev/null
 echo "sleep 50" | chat "$T/alice.key" > "$T/a0.out"
@@ -85,6 +91,71 @@ send a3.out "2 now paypa1-secure.example" "2 a forbidden-word here" "wait-replie
 until_grep "$T/b.out" "text=now paypa1-secure.example" 1
 grep -q "code=POLICY_BLOCKED detail=2001" "$T/a3.out" || fail "new rule 2001 not in force: $(cat "$T/a3.out")"
 echo "policy: SIGHUP reload swapped the rules under a live session"
+# 4. Operator hooks.
+sctl() { "$B/control/surgectl" --socket "$T/relay.sock" "$@"; }
+rule_hits() { # rule_hits ID: from `surgectl --json rules list`
+	sctl --json rules list | python3 -c '
+import json, sys
+print([r["hits"] for r in json.load(sys.stdin)["rules"] if r["id"] == int(sys.argv[1])][0])' "$1"
+}
+sctl rules list > "$T/l.out" || fail "rules list: exit $?"
+grep -Eq "^ +2001  drop +1  1 +caseless forbidden-word$" "$T/l.out" || fail "rules list: $(cat "$T/l.out")"
+sctl rules add 3001 drop caseless 'evil\.example' > "$T/add.out" || fail "rules add: exit $?"
+grep -q "rule 3001 added: 2 rules in force" "$T/add.out" || fail "rules add: $(cat "$T/add.out")"
+send a4.out "2 see http://EVIL.example/" "2 forbidden-word again" "wait-replies 2 3000"
+grep -q "code=POLICY_BLOCKED detail=3001" "$T/a4.out" || fail "added rule not in force: $(cat "$T/a4.out")"
+[ "$(rule_hits 2001)" = 2 ] || fail "rule 2001's hits across the add: $(rule_hits 2001), want 2"
+[ "$(rule_hits 3001)" = 1 ] || fail "rule 3001's hits: $(rule_hits 3001)"
+[ "$(pol drop)" = 5 ] || fail "drops over every set: $(pol drop), want 5"
+grep -Eq "3001  drop +1  added +caseless evil" <(sctl rules list) || fail "list: $(sctl rules list)"
+rc=0; sctl rules add 3001 flag - x 2> "$T/e1" || rc=$?
+[ "$rc" = 1 ] && grep -q "already in force" "$T/e1" || fail "duplicate add: exit $rc $(cat "$T/e1")"
+rc=0; sctl rules add 3002 drop - 'a{1000000}' 2> "$T/e2" || rc=$?
+[ "$rc" = 1 ] && grep -q "rules add failed, the rules in force stay: .*rule 3002: " "$T/e2" ||
+	fail "refused add: exit $rc $(cat "$T/e2")"
+rc=0; sctl rules remove 9999 2> "$T/e3" || rc=$?
+[ "$rc" = 1 ] && grep -q "no rule 9999 in force" "$T/e3" || fail "remove 9999: exit $rc $(cat "$T/e3")"
+rc=0; sctl rules frobnicate 2> /dev/null || rc=$?
+[ "$rc" = 2 ] || fail "bad sub-command: exit $rc"
+[ "$(sctl --json rules list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rules"]))')" = 2 ] ||
+	fail "refused changes changed the rules: $(sctl rules list)"
+sctl --json rules remove 3001 | grep -q '"removed": 3001, "rules": 1' || fail "rules remove 3001"
+send a5.out "2 back to evil.example"
+until_grep "$T/b.out" "text=back to evil.example" 1
+echo "policy: rules list/add/remove over the socket, hits carried across swaps, refusals leave the rules"
+
+# 5. A reload of 1,000 rules compiles off the control loop: status answers
+# meanwhile, and a second change is refused as busy.
+python3 - "$T/policy.rules" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(1000):
+        f.write(f"{10000 + i} count caseless (login|verify|secure)-{i:04d}\\.example\\.(com|net)/[a-z0-9]{{4,32}}\n")
+PY
+sctl rules reload > "$T/big.out" 2>&1 &
+reload_pid=$!
+busy=0
+for _ in $(seq 100); do
+	[ "$(stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["compiling"])')" = True ] && { busy=1; break; }
+	sleep 0.02
+done
+[ "$busy" = 1 ] || fail "the 1,000-rule compile was never seen running"
+t0=$(date +%s%N)
+sctl status > /dev/null || fail "status during a compile"
+t1=$(date +%s%N)
+rc=0; sctl rules remove 2001 2> "$T/e4" || rc=$?
+[ "$rc" = 1 ] && grep -q "compiling for" "$T/e4" || fail "change during a compile: exit $rc $(cat "$T/e4")"
+wait "$reload_pid" || fail "1,000-rule reload: $(cat "$T/big.out")"
+grep -q "1000 rules in force" "$T/big.out" || fail "1,000-rule reload: $(cat "$T/big.out")"
+[ $(( (t1 - t0) / 1000000 )) -lt 500 ] || fail "status took $(( (t1 - t0) / 1000000 )) ms during a compile"
+echo "policy: 1,000-rule reload compiled off the loop (status answered in $(( (t1 - t0) / 1000000 )) ms meanwhile, a second change busy)"
+from_cache() { stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["policy"]["from_cache"])'; }
+[ "$(from_cache)" = False ] || fail "a compiled set says from_cache"
+t0=$(date +%s%N)
+sctl rules reload > /dev/null || fail "reload of the same 1,000 rules"
+t1=$(date +%s%N)
+[ "$(from_cache)" = True ] || fail "the unchanged file was compiled again, not taken from rules_cache"
+echo "policy: the same 1,000 rules reloaded from rules_cache in $(( (t1 - t0) / 1000000 )) ms"
 exec 4>&-
 wait "$bob_pid" || fail "bob: $(cat "$T/b.out")"
 echo PASS

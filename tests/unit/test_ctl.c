@@ -83,7 +83,9 @@ static const struct req_case req_cases[] = {
 	{ "\x1b[2Jstats", 0, -1, NULL },
 	{ "caf\xc3\xa9", 0, -1, NULL },
 	{ "sta\0ts", 6, -1, NULL },
-	{ "a b c d e f g h i j k l m n o p q", 0, -1, NULL }, /* 17 words */
+	{ "a b c d e f g h i j k l m n o p q", 0, 0, "a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q" },
+	{ "0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 "
+	  "0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4", 0, -1, NULL }, /* 65 words */
 };
 
 static void check_request(size_t i, const char *line, size_t len, int want_rc, const char *want)
@@ -151,6 +153,29 @@ static void test_buf(void **state)
 	assert_int_equal(b.oom, 0);
 }
 
+static void test_json_str(void **state)
+{
+	static const char in[] = "a\"b\\c\x01\n\xe9 z";
+	static const char want[] = "\"a\\\"b\\\\c\\u0001\\u000a\\u00e9 z\"";
+	char big[1000];
+	struct sg_ctl_buf b = { 0 };
+
+	(void)state;
+	sg_ctl_buf_json_str(&b, in, sizeof(in) - 1);
+	assert_int_equal(b.len, strlen(want));
+	assert_memory_equal(b.data, want, b.len);
+	sg_ctl_buf_free(&b);
+	/* longer than the escaper's chunk, every byte escaped */
+	memset(big, '\\', sizeof(big));
+	sg_ctl_buf_json_str(&b, big, sizeof(big));
+	assert_int_equal(b.len, 2 + 2 * sizeof(big));
+	assert_int_equal(b.data[0], '"');
+	assert_int_equal(b.data[b.len - 1], '"');
+	for (size_t i = 1; i + 1 < b.len; i++)
+		assert_int_equal(b.data[i], '\\');
+	sg_ctl_buf_free(&b);
+}
+
 /* ---- a server polled by a thread ---- */
 
 struct srv {
@@ -161,6 +186,12 @@ struct srv {
 	atomic_int max_poll_ms; /* longest single sg_ctl_server_poll */
 	char dir[64];
 	char path[96];
+	/* "later": answered by the server thread 200 ms after it was asked */
+	atomic_uint later_token;
+	atomic_int later_pending;
+	atomic_int later_rc;     /* sg_ctl_server_reply's return; -2 before */
+	atomic_int again_rc;     /* a second reply with the same token */
+	uint64_t later_at;
 };
 
 static int handler(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b)
@@ -178,6 +209,14 @@ static int handler(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf 
 	}
 	if (!strcmp(verb, "empty"))
 		return SG_CTL_OK;
+	if (!strcmp(verb, "later")) {
+		sg_ctl_buf_printf(b, "ignored"); /* a deferring handler's body is not sent */
+		atomic_store(&sv->later_token, r->token);
+		sv->later_at = now_ms() + 200;
+		atomic_store(&sv->later_rc, -2);
+		atomic_store(&sv->later_pending, 1);
+		return SG_CTL_DEFER;
+	}
 	if (!strcmp(verb, "big") && r->argc == 2) {
 		sg_ctl_buf_printf(b, "%*s", atoi(r->argv[1]), "");
 		return SG_CTL_OK;
@@ -213,6 +252,16 @@ static void *srv_main(void *arg)
 		int dt;
 
 		sg_ctl_server_poll(sv->s, handler, sv, 0);
+		if (atomic_load(&sv->later_pending) && now_ms() >= sv->later_at) {
+			struct sg_ctl_buf b = { 0 };
+			unsigned tok = atomic_load(&sv->later_token);
+
+			sg_ctl_buf_printf(&b, "done later");
+			atomic_store(&sv->later_rc, sg_ctl_server_reply(sv->s, tok, SG_CTL_OK, &b));
+			atomic_store(&sv->again_rc, sg_ctl_server_reply(sv->s, tok, SG_CTL_OK, &b));
+			sg_ctl_buf_free(&b);
+			atomic_store(&sv->later_pending, 0);
+		}
 		dt = (int)(now_ms() - t0);
 		if (dt > atomic_load(&sv->max_poll_ms))
 			atomic_store(&sv->max_poll_ms, dt);
@@ -328,7 +377,12 @@ static const struct call_case call_cases[] = {
 	{ "echo  a", SG_CTL_E_ARGS, "words must be separated by single spaces" },
 	{ "echo a ", SG_CTL_E_ARGS, "words must be separated by single spaces" },
 	{ "", SG_CTL_E_ARGS, "empty request" },
-	{ "a b c d e f g h i j k l m n o p q", SG_CTL_E_ARGS, "too many arguments" },
+	{ "echo a b c d e f g h i j k l m n o p q", SG_CTL_OK,
+	  "{\"args\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\",\"l\","
+	  "\"m\",\"n\",\"o\",\"p\",\"q\"]}" },
+	{ "a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 "
+	  "a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9",
+	  SG_CTL_E_ARGS, "too many arguments" },
 	{ "echo \x01", SG_CTL_E_ARGS, "bad byte in request" },
 };
 
@@ -392,6 +446,56 @@ static void test_server_calls(void **state)
 	req[SG_CTL_LINE_MAX] = '\0';
 	assert_int_equal(sg_ctl_call(sv->path, req, CALL_MS, &body, &len, err, sizeof(err)),
 			 SG_CTL_E_VERB);
+	srv_stop(sv);
+}
+
+/* Wait (bounded) until the server thread has answered the "later" request. */
+static void wait_later(struct srv *sv)
+{
+	for (int i = 0; i < 2000 && atomic_load(&sv->later_pending); i++)
+		sleep_ms(1);
+	assert_int_equal(atomic_load(&sv->later_pending), 0);
+}
+
+static void test_deferred_reply(void **state)
+{
+	static const char want[] = "OK 10\ndone later";
+	struct srv *sv;
+	char buf[64], err[256];
+	uint64_t t0;
+	int fd, eof;
+	size_t n;
+
+	(void)state;
+	sv = srv_start();
+	fd = raw_connect(sv->path);
+	t0 = now_ms();
+	raw_send(fd, "later\n", 6);
+	for (int i = 0; i < 1000 && !atomic_load(&sv->later_pending); i++)
+		sleep_ms(1);
+	assert_int_equal(atomic_load(&sv->later_pending), 1);
+	/* the server goes on serving others meanwhile */
+	assert_int_equal(sg_ctl_call(sv->path, "echo x", CALL_MS, NULL, NULL, err, sizeof(err)),
+			 SG_CTL_OK);
+	assert_int_equal(atomic_load(&sv->later_pending), 1);
+	n = raw_read(fd, buf, sizeof(buf), 3000, &eof);
+	assert_true(now_ms() - t0 >= 200);
+	assert_int_equal(n, sizeof(want) - 1);
+	assert_memory_equal(buf, want, n);
+	assert_int_equal(eof, 1);
+	close(fd);
+	assert_int_equal(atomic_load(&sv->later_rc), 0);
+	assert_int_equal(atomic_load(&sv->again_rc), -1); /* a token answers once */
+
+	/* the client leaves before the reply: the reply says so, nothing leaks */
+	fd = raw_connect(sv->path);
+	raw_send(fd, "later\n", 6);
+	for (int i = 0; i < 1000 && !atomic_load(&sv->later_pending); i++)
+		sleep_ms(1);
+	close(fd);
+	wait_later(sv);
+	assert_int_equal(atomic_load(&sv->later_rc), -1);
+	assert_int_equal(atomic_load(&sv->again_rc), -1);
 	srv_stop(sv);
 }
 
@@ -676,6 +780,8 @@ int main(void)
 		cmocka_unit_test(test_parse_request),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_server_calls),
+		cmocka_unit_test(test_json_str),
+		cmocka_unit_test(test_deferred_reply),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_open_replaces_only_stale_sockets),
 		cmocka_unit_test(test_slow_client),

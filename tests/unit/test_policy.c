@@ -403,6 +403,95 @@ static void test_save_restore(void **state)
 	sg_policy_free(p);
 }
 
+/* The file's rules with a cached database: lines as in the file, same verdicts. */
+static void test_load_cached(void **state)
+{
+	char dir[] = "/tmp/test_policy_cache_XXXXXX", rules[128], cache[128], note[512];
+	const char text[] = "# comment\n\n7 drop caseless paypa[l1]-secure\\.example\n"
+			    "8 flag - hello\\s+world\n";
+	struct sg_policy *p, *q;
+	struct sg_policy_scratch *s;
+	struct sg_policy_verdict v;
+	int from;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(rules, sizeof(rules), "%s/r.rules", dir);
+	snprintf(cache, sizeof(cache), "%s/r.cache", dir);
+	f = fopen(rules, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+
+	/* No cache yet: compiled, the cache written; the reason is said. */
+	assert_int_equal(sg_policy_load_cached(rules, cache, &p, &from, err, sizeof(err), note,
+					       sizeof(note)), 0);
+	assert_int_equal(from, 0);
+	assert_non_null(strstr(note, "r.cache"));
+	assert_int_equal(access(cache, R_OK), 0);
+	/* Now from the cache, with the file's line numbers. */
+	assert_int_equal(sg_policy_load_cached(rules, cache, &q, &from, err, sizeof(err), note,
+					       sizeof(note)), 0);
+	assert_int_equal(from, 1);
+	assert_string_equal(note, "");
+	assert_int_equal(sg_policy_rules(q)->n, 2);
+	assert_int_equal(sg_policy_rules(q)->v[0].line, 3);
+	assert_int_equal(sg_policy_rules(q)->v[1].line, 4);
+	assert_string_equal(sg_policy_rules(q)->path, rules);
+	assert_int_equal(sg_policy_scratch_alloc(q, &s, err, sizeof(err)), 0);
+	assert_int_equal(sg_policy_scan(q, s, NULL, "go to PAYPA1-secure.example", 27, &v), 0);
+	assert_int_equal(v.action, SG_RULE_DROP);
+	assert_int_equal(v.rule_id, 7);
+	assert_int_equal(sg_policy_scan(q, s, NULL, "hello   world", 13, &v), 0);
+	assert_int_equal(v.rule_id, 8);
+	sg_policy_scratch_free(s);
+	sg_policy_free(q);
+
+	/* The file changed: the cache is stale, compiled again and rewritten. */
+	f = fopen(rules, "a");
+	fputs("9 count - invoice\n", f);
+	fclose(f);
+	assert_int_equal(sg_policy_load_cached(rules, cache, &q, &from, err, sizeof(err), note,
+					       sizeof(note)), 0);
+	assert_int_equal(from, 0);
+	assert_non_null(strstr(note, "holds other rules"));
+	assert_int_equal(sg_policy_rules(q)->n, 3);
+	sg_policy_free(q);
+	assert_int_equal(sg_policy_load_cached(rules, cache, &q, &from, err, sizeof(err), note,
+					       sizeof(note)), 0);
+	assert_int_equal(from, 1);
+	sg_policy_free(q);
+
+	/* A damaged cache: compiled instead. */
+	assert_int_equal(truncate(cache, 40), 0);
+	assert_int_equal(sg_policy_load_cached(rules, cache, &q, &from, err, sizeof(err), note,
+					       sizeof(note)), 0);
+	assert_int_equal(from, 0);
+	assert_non_null(strstr(note, "damaged"));
+	sg_policy_free(q);
+
+	/* A cache that cannot be written: compiled, said. */
+	assert_int_equal(sg_policy_load_cached(rules, "/nonexistent/dir/c", &q, &from, err,
+					       sizeof(err), note, sizeof(note)), 0);
+	assert_int_equal(from, 0);
+	assert_non_null(strstr(note, "/nonexistent/dir/c"));
+	sg_policy_free(q);
+
+	/* A bad rules file is an error whatever the cache. */
+	f = fopen(rules, "a");
+	fputs("10 drop - (a|b){1000000}\n", f);
+	fclose(f);
+	assert_int_equal(sg_policy_load_cached(rules, cache, &q, &from, err, sizeof(err), note,
+					       sizeof(note)), -1);
+	assert_null(q);
+	assert_non_null(strstr(err, "r.rules:6: rule 10:"));
+	unlink(cache);
+	unlink(rules);
+	rmdir(dir);
+	sg_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_empty_policy),
 		cmocka_unit_test(test_add_remove),
 		cmocka_unit_test(test_save_restore),
+		cmocka_unit_test(test_load_cached),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
