@@ -18,8 +18,8 @@ set -euo pipefail
 
 B=${1:?usage: gen_policy.sh BUILD_ROOT}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-PFX=sgpo$$
-RATE=25000      # frames/s: sustained with no loss here with the reloads (2 CPUs)
+PFX=sgpg$$
+RATE=25000      # frames/s offered (paced): the relay loses none of it here
 # The relay compiles on a thread at nice +10 on CPU 0 (policy/job.h),
 # beside surge-gen's busy-polling lcore: at nice 0 the generator left it a
 # tenth of the CPU and a reload took 3-7 s (0.3 s on an idle CPU); at the
