@@ -10,7 +10,7 @@
  * its length is --size, or for --mix imix a function of seq.  A secret
  * frame's body is the same pattern: to the relay any secret body is opaque
  * bytes it forwards unread (real clients seal it end to end, crypto/e2e.c).
- * A marked frame (--match-pct, a hash of seq: gen.h) has --match-text
+ * A marked frame (--match-pct, a hash of seq: mark.h) has --match-text
  * over the pattern right after the 16-byte prefix, whatever its class; the
  * check expects it there, so a marker lost or added is a failed check.
  * Frames are counted by kind (class, marked) only once the port took them.

@@ -82,7 +82,6 @@ enum sg_gen_kind {
 
 #define SG_GEN_MATCH_TEXT "surge-policy-marker"
 
-
 /* Chat users' sender indexes: BASE | attempt << 15 | user (user < 2^15). */
 #define SG_GEN_IDX_BASE 0x6e000000u
 #define SG_GEN_IDX_USER_MASK 0x7fffu

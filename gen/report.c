@@ -6,7 +6,8 @@
  * per-second timeline (timeline.c).  Rates use the traffic phase's
  * measured length; Gbit/s counts wire bytes (frame + FCS, preamble and
  * gap: 24 bytes).  Loss is offered - delivered - policy_blocked: a frame
- * the relay answered POLICY_BLOCKED (naming it, rx.c) is not lost.  Latencies are in microseconds, from the log-bucket
+ * the relay answered POLICY_BLOCKED (naming it, rx.c) is not lost.
+ * Latencies are in microseconds, from the log-bucket
  * histograms (hist.h).  A run that stopped early says why in the first line
  * of the summary and in "failed"; what it reports is what happened until
  * then.
@@ -97,7 +98,8 @@ void sg_gen_summary(const struct sg_gen *g)
 	       rate_of(g, (double)c->delivered_wire_bytes * 8 / 1e9));
 	printf("  %-30s %.0f frames/s   %.3f Gbit/s (wire)\n", "offered",
 	       rate_of(g, (double)c->offered), rate_of(g, (double)c->offered_bytes * 8 / 1e9));
-	printf("  %-30s cloud %llu (%llu marked), secret %llu (%llu marked)\n", "frames sent by class",
+	printf("  %-30s cloud %llu (%llu marked), secret %llu (%llu marked)\n",
+	       "frames sent by class",
 	       (unsigned long long)(c->sent[SG_GEN_KIND_CLOUD] + c->sent[SG_GEN_KIND_MARKED]),
 	       (unsigned long long)c->sent[SG_GEN_KIND_MARKED],
 	       (unsigned long long)(c->sent[SG_GEN_KIND_SECRET] +
