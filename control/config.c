@@ -42,11 +42,14 @@ struct cfg_key {
 	enum cfg_kind kind;
 	size_t off, size;
 	unsigned long min, max;
+	int reload; /* a running relay takes a new value (config reload) */
 };
 
 #define FIELD(f) offsetof(struct sg_config, f), sizeof(((struct sg_config *)0)->f)
-#define UINT(n, f, lo, hi) { n, K_UINT, FIELD(f), lo, hi }
-#define OTHER(n, k, f) { n, k, FIELD(f), 0, 0 }
+#define UINT(n, f, lo, hi) { n, K_UINT, FIELD(f), lo, hi, 0 }
+#define OTHER(n, k, f) { n, k, FIELD(f), 0, 0, 0 }
+#define UINT_R(n, f, lo, hi) { n, K_UINT, FIELD(f), lo, hi, 1 }
+#define OTHER_R(n, k, f) { n, k, FIELD(f), 0, 0, 1 }
 
 enum { PORT_ID_MAX = 1023 };
 
@@ -55,23 +58,24 @@ static const struct cfg_key cfg_keys[] = {
 	OTHER("address4", K_ADDR4, addr4),
 	OTHER("address6", K_ADDR6, addr6),
 	UINT("burst", burst, 1, 64),
-	UINT("cookie_backlog", cookie_backlog, 0, 1048576),
+	UINT_R("cookie_backlog", cookie_backlog, 0, 1048576),
 	OTHER("control_socket", K_PATH, control_socket),
 	OTHER("gateway_mac", K_MAC, gateway_mac),
-	UINT("handshake_burst", handshake_burst, 1, 1000000),
+	UINT_R("handshake_burst", handshake_burst, 1, 1000000),
 	UINT("handshake_lcores", handshake_lcores, 0, SG_CFG_MAX_HS_LCORES),
-	UINT("handshake_rate", handshake_rate, 1, 1000000),
-	UINT("keepalive", keepalive_s, 5, 3600),
+	UINT_R("handshake_rate", handshake_rate, 1, 1000000),
+	UINT_R("keepalive", keepalive_s, 5, 3600),
 	OTHER("key_file", K_PATH, key_file),
-	UINT("mailbox_max_ttl", mailbox_max_ttl, 1, 2592000), /* SG_TTL_MAX_S */
-	UINT("mailbox_per_user", mailbox_per_user, 1, 65535),
-	UINT("mailbox_total", mailbox_total, 1, 100000000),
+	UINT_R("log_level", log_level, 0, 8),
+	UINT_R("mailbox_max_ttl", mailbox_max_ttl, 1, 2592000), /* SG_TTL_MAX_S */
+	UINT_R("mailbox_per_user", mailbox_per_user, 1, 65535),
+	UINT_R("mailbox_total", mailbox_total, 1, 100000000),
 	UINT("max_sessions", max_sessions, 16, 16777215),
 	UINT("max_users", max_users, 1, 100000000),
 	UINT("mbufs", mbufs, 1023, 1048575),
 	OTHER("ports", K_PORTS, ports),
-	OTHER("rules_file", K_PATH, rules_file),
-	OTHER("rules_cache", K_PATH, rules_cache),
+	OTHER_R("rules_cache", K_PATH, rules_cache),
+	OTHER_R("rules_file", K_PATH, rules_file),
 	OTHER("store_dir", K_PATH, store_dir),
 	UINT("store_init", store_init, 0, 1),
 	UINT("store_map_mib", store_map_mib, 16, 1048576),
@@ -499,4 +503,21 @@ int sg_config_validate(const struct sg_config *c, char *err, size_t errlen)
 	if (!c->control_socket[0])
 		return sg_seterr(err, errlen, "control_socket is empty");
 	return 0;
+}
+
+unsigned sg_config_diff(const struct sg_config *a, const struct sg_config *b, const char *names[],
+			int reload[], unsigned max)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < N_KEYS && n < max; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		/* Unused tails of arrays and strings are zero (defaults memset). */
+		if (memcmp((const char *)a + k->off, (const char *)b + k->off, k->size) == 0)
+			continue;
+		names[n] = k->name;
+		reload[n++] = k->reload;
+	}
+	return n;
 }

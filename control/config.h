@@ -51,6 +51,7 @@ struct sg_config {
 	unsigned mailbox_total;                /* mailbox_total, default 1000000 messages */
 	unsigned ticket_lifetime_s;            /* ticket_lifetime, default 43200 s (keys rotate at half) */
 	unsigned mailbox_max_ttl;              /* mailbox_max_ttl, default 604800 s (cuts TTLs) */
+	unsigned log_level;                    /* log_level: DPDK's, 1 (emerg) .. 8 (debug); 0: EAL's */
 };
 
 void sg_config_defaults(struct sg_config *c);
@@ -64,6 +65,15 @@ int sg_config_parse_line(struct sg_config *c, const char *line, char *err, size_
 
 /* Load a file; on error err holds "path:line: reason". 0 or -1. */
 int sg_config_load(struct sg_config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * The keys whose values differ between a and b (both from sg_config_defaults
+ * plus sets), in the table's order: names[i], and reload[i] 1 when a running
+ * relay takes the new value (config reload), 0 when it needs a restart.
+ * Returns how many (at most max).
+ */
+unsigned sg_config_diff(const struct sg_config *a, const struct sg_config *b, const char *names[],
+			int reload[], unsigned max);
 
 /* Whole-config checks after file and flags (key file set, an address, ...). */
 int sg_config_validate(const struct sg_config *c, char *err, size_t errlen);

@@ -35,6 +35,7 @@
 #include "registry.h"
 #include "store.h"
 #include "resume_ctl.h"
+#include "sessions_ctl.h"
 
 enum {
 	CTL_BURST = 32,     /* frames dequeued at a time */
@@ -84,6 +85,8 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_POLICY_BLOCKED] = "policy_blocked",
 	[SG_PC_POLICY_LOADS] = "policy_loads",
 	[SG_PC_POLICY_FAILED] = "policy_load_failures",
+	[SG_PC_CONFIG_RELOADS] = "config_reloads",
+	[SG_PC_CONFIG_FAILED] = "config_reload_failures",
 	[SG_PC_RESUMPTIONS] = "resumptions",
 	[SG_PC_RESUME_BAD_TICKET] = "resume_bad_ticket",
 	[SG_PC_RESUME_EXPIRED] = "resume_expired",
@@ -91,6 +94,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_RESUME_TIMESTAMP] = "resume_timestamp",
 	[SG_PC_RESUME_NO_USER] = "resume_unknown_user",
 	[SG_PC_TICKETS] = "tickets_sent",
+	[SG_PC_KILLED] = "sessions_killed",
 };
 
 static void cookie_publish(struct sg_plane *p, uint64_t now);
@@ -458,6 +462,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 	}
 	if (p->ctl)
 		work += (unsigned)sg_ctl_server_poll(p->ctl, sg_plane_ctl_handle, p, CTL_REQUESTS);
+	work += sg_plane_sessions_poll(p);
 	work += sg_wheel_advance(&p->wheel, (uint32_t)now, CTL_TIMERS_BUDGET, timer_fired, p);
 	work += sg_plane_mbox_expire(p);
 	sg_plane_tickets_sync(p); /* a rotated ticket key joins the batch */
@@ -492,6 +497,7 @@ unsigned sg_plane_sleep(struct sg_plane *p, int timeout_ms)
 void sg_plane_fini(struct sg_plane *p)
 {
 	sg_plane_policy_fini(p); /* first: its compile thread kicks p->wake */
+	sg_plane_sessions_fini(p);
 	sg_plane_store_close(p);
 	sg_wheel_fini(&p->wheel);
 	sg_wake_fini(&p->wake);

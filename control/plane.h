@@ -38,6 +38,7 @@ struct sg_registry;
 struct sg_store;
 struct sg_user;
 struct sg_ticket_ring;
+struct sg_sessions_scan;
 
 enum sg_toctl_kind {
 	SG_TOCTL_HANDSHAKE = 1,  /* HANDSHAKE_INIT or RESUME, raw */
@@ -102,6 +103,8 @@ enum sg_plane_counter {
 	SG_PC_POLICY_BLOCKED,  /* cloud DATA the content policy dropped: POLICY_BLOCKED sent */
 	SG_PC_POLICY_LOADS,    /* rule sets compiled and published (reloads, adds, removes) */
 	SG_PC_POLICY_FAILED,   /* reloads, adds and removes refused (the rules in force stay) */
+	SG_PC_CONFIG_RELOADS,  /* config reloads applied (config_ctl.c) */
+	SG_PC_CONFIG_FAILED,   /* config reloads refused: the file did not parse, nothing changed */
 	/* Resumption (resume_ctl.c); mac1, cookie, rate, suite, full: as handshakes. */
 	SG_PC_RESUMPTIONS,     /* RESUME_RESP sent */
 	SG_PC_RESUME_BAD_TICKET, /* dropped: ticket does not open under either key */
@@ -110,6 +113,7 @@ enum sg_plane_counter {
 	SG_PC_RESUME_TIMESTAMP, /* dropped: replayed (timestamp not newer) */
 	SG_PC_RESUME_NO_USER,  /* dropped: the ticket's user is not registered */
 	SG_PC_TICKETS,         /* TICKET sent */
+	SG_PC_KILLED,          /* sessions ended by the operator (surgectl sessions kill) */
 	SG_PC_MAX,
 };
 
@@ -155,6 +159,16 @@ struct sg_cookie_pub {
 struct sg_policy;
 struct sg_policy_scratch;
 struct sg_policy_counters;
+
+/*
+ * The per-source handshake limits as the workers see them (config reload,
+ * control/config_ctl.c): rate and burst written first, then gen with a
+ * release store; a worker that sees a new gen (acquire) takes both.
+ */
+struct sg_limits_pub {
+	uint32_t gen;
+	uint32_t rate, burst;
+};
 
 /* A rule index by id (sorted by id): how hits follow a rule across sets. */
 struct sg_policy_idx {
@@ -249,8 +263,16 @@ struct sg_plane {
 	int policy_json;                      /* ... and wants JSON */
 	uint32_t policy_job_id;               /* the rule id an add or remove is about */
 	struct sg_policy_totals policy_folded; /* counts of the sets already freed */
+	/* Config reload (config_ctl.c): main.c reads the file and flags again. */
+	int (*config_load)(void *arg, struct sg_config *out, char *err, size_t errlen);
+	void *config_load_arg;
+	struct sg_config *cfg_live;           /* cfg, writable by the reload (its reloadable keys) */
+	struct sg_config *cfg_read;           /* as read (cfg may hold raised floors, e.g. mbufs) */
+	struct sg_limits_pub limits;          /* handshake_rate/burst for the workers */
+	char policy_prefix[512];              /* a config reload's report, before the rules' */
 	struct sg_ticket_ring *tickets;       /* resumption ticket keys, in secure memory */
 	uint32_t tickets_saved_id;            /* current ticket key id last written to the store */
+	struct sg_sessions_scan *sessions_scan; /* a sessions listing going on (sessions_ctl.c) */
 };
 
 /* Name of a control-plane counter ("handshakes", "signups", ...). */
@@ -322,6 +344,8 @@ int sg_plane_policy_start(struct sg_plane *p, enum sg_policy_job_kind kind, cons
 /* Once a round: a SIGHUP's reload, a finished compile, the sets whose grace period passed. */
 unsigned sg_plane_policy_poll(struct sg_plane *p);
 void sg_plane_policy_fini(struct sg_plane *p);
+/* No rules any more (rules_file emptied by a config reload): the set retires. */
+void sg_plane_policy_clear(struct sg_plane *p);
 /*
  * Counts over every set since the start (the sets freed, the retired ones
  * still draining, the one in force): totals, and per rule of the set in

@@ -35,6 +35,7 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "config_ctl.h"
 #include "plane.h"
 #include "policy/policy.h"
 
@@ -171,7 +172,7 @@ oom:
 	return NULL;
 }
 
-/* Publish set (the set in force is retired). */
+/* Publish set, NULL for none (the set in force is retired). */
 static void publish(struct sg_plane *p, struct sg_policy_set *set)
 {
 	struct sg_policy_set *old = p->policy_set;
@@ -245,32 +246,42 @@ int sg_plane_policy_start(struct sg_plane *p, enum sg_policy_job_kind kind, cons
 	return 0;
 }
 
-/* What a finished change says: to the control connection, or to stderr. */
+/*
+ * What a finished change says: to the control connection, or to stderr.
+ * After a config reload p->policy_prefix holds its report, which comes first.
+ */
 static void report(struct sg_plane *p, enum sg_policy_job_kind kind, const char *err)
 {
 	static const char *const what[] = { "rules reload", "rules add", "rules remove" };
 	const struct sg_policy_set *set = p->policy_set;
 	unsigned n = set ? sg_policy_rules(set->policy)->n : 0;
 	struct sg_ctl_buf b = { 0 };
-	int json = p->policy_json, code = SG_CTL_OK;
+	int json = p->policy_json, code = SG_CTL_OK, prefixed = p->policy_prefix[0] != 0;
 
 	if (err) {
 		code = SG_CTL_E_ARGS;
-		sg_ctl_buf_printf(&b, "%s failed, the rules in force stay: %s", what[kind], err);
-	} else if (json && kind == SG_POLICY_JOB_LOAD) {
-		sg_ctl_buf_printf(&b, "{\"reloaded\": true, \"rules\": %u, \"generation\": %llu}\n",
-				  n, (unsigned long long)set->generation);
-	} else if (json) {
-		sg_ctl_buf_printf(&b, "{\"%s\": %u, \"rules\": %u, \"generation\": %llu}\n",
-				  kind == SG_POLICY_JOB_ADD ? "added" : "removed", p->policy_job_id, n,
-				  (unsigned long long)set->generation);
-	} else if (kind == SG_POLICY_JOB_LOAD) {
-		sg_ctl_buf_printf(&b, "rules reloaded from %s: %u rules in force\n",
-				  p->cfg->rules_file, n);
+		sg_ctl_buf_printf(&b, "%s%s failed, the rules in force stay: %s",
+				  prefixed ? "config reloaded, but the " : "", what[kind], err);
 	} else {
-		sg_ctl_buf_printf(&b, "rule %u %s: %u rules in force\n", p->policy_job_id,
-				  kind == SG_POLICY_JOB_ADD ? "added" : "removed", n);
+		if (prefixed)
+			sg_ctl_buf_printf(&b, "%s", p->policy_prefix);
+		if (json && kind == SG_POLICY_JOB_LOAD)
+			sg_ctl_buf_printf(&b, "{\"reloaded\": true, \"rules\": %u, "
+					      "\"generation\": %llu}",
+					  n, (unsigned long long)set->generation);
+		else if (json)
+			sg_ctl_buf_printf(&b, "{\"%s\": %u, \"rules\": %u, \"generation\": %llu}",
+					  kind == SG_POLICY_JOB_ADD ? "added" : "removed",
+					  p->policy_job_id, n, (unsigned long long)set->generation);
+		else if (kind == SG_POLICY_JOB_LOAD)
+			sg_ctl_buf_printf(&b, "rules reloaded from %s: %u rules in force",
+					  p->cfg->rules_file, n);
+		else
+			sg_ctl_buf_printf(&b, "rule %u %s: %u rules in force", p->policy_job_id,
+					  kind == SG_POLICY_JOB_ADD ? "added" : "removed", n);
+		sg_ctl_buf_printf(&b, "%s\n", json && prefixed ? "}" : "");
 	}
+	p->policy_prefix[0] = '\0';
 	if (!p->policy_answer) {
 		fprintf(stderr, "surge-relay: %s (SIGHUP): %.*s", what[kind], (int)b.len,
 			b.data ? b.data : "");
@@ -296,7 +307,7 @@ static void reclaim(struct sg_plane *p)
 			p->policy_retired[k++] = set;
 			continue;
 		}
-		if (add_counts(p, set, cur, &p->policy_folded, cur->carried) != 0) {
+		if (add_counts(p, set, cur, &p->policy_folded, cur ? cur->carried : NULL) != 0) {
 			p->policy_retired[k++] = set; /* out of memory: fold it next round */
 			continue;
 		}
@@ -313,14 +324,15 @@ unsigned sg_plane_policy_poll(struct sg_plane *p)
 	unsigned work = 0;
 	char err[512];
 
-	/* A SIGHUP during a compile waits for it (one job at a time). */
+	/* SIGHUP: a config reload (rules included); during a compile it waits. */
 	if (p->policy_reload && !sg_policy_job_busy(p->policy_job, NULL)) {
+		struct sg_ctl_buf b = { 0 };
+
 		p->policy_reload = 0;
-		if (sg_plane_policy_start(p, SG_POLICY_JOB_LOAD, NULL, 0, 0, 0, 0, err,
-					  sizeof(err)) != 0) {
-			fprintf(stderr, "surge-relay: rules reload (SIGHUP): %s\n", err);
-			p->counters[SG_PC_POLICY_FAILED]++;
-		}
+		if (sg_plane_config_reload(p, 0, 0, 0, &b) != SG_CTL_OK || b.len)
+			fprintf(stderr, "surge-relay: config reload (SIGHUP): %.*s%s", (int)b.len,
+				b.data ? b.data : "", b.len && b.data[b.len - 1] == '\n' ? "" : "\n");
+		sg_ctl_buf_free(&b);
 		work++;
 	}
 	if (sg_policy_job_take(p->policy_job, &policy, &kind, err, sizeof(err)) == 1) {
@@ -347,6 +359,12 @@ unsigned sg_plane_policy_poll(struct sg_plane *p)
 	if (p->n_policy_retired)
 		reclaim(p);
 	return work;
+}
+
+void sg_plane_policy_clear(struct sg_plane *p)
+{
+	if (p->policy_set && p->n_policy_retired < SG_POLICY_RETIRED_MAX)
+		publish(p, NULL);
 }
 
 void sg_plane_policy_fini(struct sg_plane *p)

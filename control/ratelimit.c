@@ -36,27 +36,49 @@ struct sg_ratelimit_entry {
 
 _Static_assert(sizeof(struct sg_ratelimit_entry) == 32, "two entries per cache line");
 
-int sg_ratelimit_init(struct sg_ratelimit *rl, unsigned entries, double rate, double burst)
+/* A token's cost and the bucket's cap in nanoseconds of refill; -1 when out of range. */
+static int costs(double rate, double burst, uint64_t *cost_ns, uint64_t *cap_ns)
 {
-	double cost, cap;
+	double cost;
 
-	memset(rl, 0, sizeof(*rl));
-	if (entries == 0 || entries > RL_MAX_ENTRIES || (entries & (entries - 1)) != 0)
-		return -1;
 	if (!(rate > 0.0) || !(burst >= 1.0))
 		return -1;
 	cost = RL_NS_PER_S / rate + 0.5;
 	if (cost < 1.0 || burst > 1e9 || cost * burst > 1e18)
 		return -1;
 	cost = (double)(uint64_t)cost;             /* rounded to whole nanoseconds */
-	cap = cost * (double)(uint64_t)burst;      /* whole tokens */
+	*cost_ns = (uint64_t)cost;
+	*cap_ns = (uint64_t)(cost * (double)(uint64_t)burst); /* whole tokens */
+	return 0;
+}
+
+int sg_ratelimit_init(struct sg_ratelimit *rl, unsigned entries, double rate, double burst)
+{
+	uint64_t cost, cap;
+
+	memset(rl, 0, sizeof(*rl));
+	if (entries == 0 || entries > RL_MAX_ENTRIES || (entries & (entries - 1)) != 0)
+		return -1;
+	if (costs(rate, burst, &cost, &cap) != 0)
+		return -1;
 	rl->slots = calloc(entries, sizeof(*rl->slots));
 	if (!rl->slots)
 		return -1;
 	rl->mask = entries - 1;
-	rl->cost = (uint64_t)cost;
-	rl->cap = (uint64_t)cap;
+	rl->cost = cost;
+	rl->cap = cap;
 	sg_random(rl->secret, sizeof(rl->secret));
+	return 0;
+}
+
+int sg_ratelimit_set(struct sg_ratelimit *rl, double rate, double burst)
+{
+	uint64_t cost, cap;
+
+	if (costs(rate, burst, &cost, &cap) != 0)
+		return -1;
+	rl->cost = cost;
+	rl->cap = cap;
 	return 0;
 }
 
@@ -90,7 +112,9 @@ int sg_ratelimit_allow(struct sg_ratelimit *rl, int family, const uint8_t *addr,
 	if (now_ns > e->last_ns) {
 		uint64_t gained = now_ns - e->last_ns;
 
-		e->tokens = gained >= rl->cap - e->tokens ? rl->cap : e->tokens + gained;
+		/* tokens may stand above a cap lowered by sg_ratelimit_set */
+		e->tokens = e->tokens >= rl->cap || gained >= rl->cap - e->tokens ?
+			    rl->cap : e->tokens + gained;
 		e->last_ns = now_ns;
 	}
 	if (e->tokens < rl->cost)

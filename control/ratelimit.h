@@ -43,6 +43,13 @@ int sg_ratelimit_init(struct sg_ratelimit *rl, unsigned entries, double rate, do
 int sg_ratelimit_allow(struct sg_ratelimit *rl, int family, const uint8_t *addr,
 		       uint64_t now_ns);
 
+/*
+ * New rate and burst for every source (config reload): 0, or -1 (out of
+ * range, nothing changed).  A bucket keeps its tokens, capped at the new
+ * burst when it next refills.
+ */
+int sg_ratelimit_set(struct sg_ratelimit *rl, double rate, double burst);
+
 /* Frees the table; safe on a zeroed struct or twice. */
 void sg_ratelimit_fini(struct sg_ratelimit *rl);
 

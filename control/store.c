@@ -25,7 +25,7 @@
  *   read-only transaction (MDB_NOTLS lets one thread hold it beside the
  *   write transaction), so they see committed data only.
  * - depth[r] and total count the records in mbox, including the open
- *   batch.  Each change in a batch is journaled (recipient, +1 or -1) and
+ *   batch; with_mail counts the r whose depth[r] > 0 (depth_inc/depth_dec).  Each change in a batch is journaled (recipient, +1 or -1) and
  *   total_at_begin kept, so an aborted batch restores the committed counts.
  * - A storage error inside a batch aborts it whole (LMDB's transaction is
  *   unusable after MDB_MAP_FULL or an I/O error): batch_fail.  Argument
@@ -105,9 +105,9 @@ static void batch_undo(struct sg_store *st)
 		uint32_t e = st->journal[--st->jn];
 
 		if (e & J_DEL)
-			st->depth[e & ~J_DEL]++;
+			depth_inc(st, e & ~J_DEL);
 		else
-			st->depth[e]--;
+			depth_dec(st, e);
 	}
 	st->total = st->total_at_begin;
 }
@@ -477,6 +477,12 @@ out_free:
 	free(st->next_seq);
 	free(st);
 	return -1;
+}
+
+void sg_store_set_limits(struct sg_store *st, uint32_t per_user, uint64_t total)
+{
+	st->per_user = per_user ? per_user : DEFAULT_PER_USER;
+	st->total_cap = total ? total : DEFAULT_TOTAL;
 }
 
 void sg_store_close(struct sg_store *st)

@@ -61,6 +61,12 @@ enum sg_store_rc { SG_STORE_OK = 0, SG_STORE_FULL_USER = 1, SG_STORE_FULL_TOTAL 
  */
 int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *err, size_t errlen);
 void sg_store_close(struct sg_store *st);   /* aborts an uncommitted batch; NULL is fine */
+/*
+ * New mailbox caps (config reload; 0: the defaults, as in the opts).  A
+ * mailbox already above a lowered cap keeps its messages; new ones are
+ * refused until it drains below.
+ */
+void sg_store_set_limits(struct sg_store *st, uint32_t per_user, uint64_t total);
 
 /* Users.  */
 struct sg_store_user {
@@ -142,6 +148,17 @@ int sg_store_mbox_expire(struct sg_store *st, uint64_t now, unsigned max,
 /* Messages held, including the open batch: one recipient's, and relay-wide. */
 uint32_t sg_store_mbox_depth(const struct sg_store *st, uint64_t recipient);
 uint64_t sg_store_mbox_total(const struct sg_store *st);
+/* Recipients with at least one message held, including the open batch. */
+uint64_t sg_store_mbox_users(const struct sg_store *st);
+/*
+ * The soonest (*first) and latest (*last) expiry of the messages held, the
+ * open batch included: of recipient's mailbox (its record headers, at most
+ * max of them, in seq order; nothing is decrypted), or of every mailbox
+ * when recipient is 0 (the expiry index's two ends: O(log n)).  1 found,
+ * 0 none (both 0), -1 error.
+ */
+int sg_store_mbox_span(struct sg_store *st, uint64_t recipient, unsigned max, uint64_t *first,
+		       uint64_t *last, char *err, size_t errlen);
 /* Records that failed to open in sg_store_mbox_each since open. */
 uint64_t sg_store_mbox_bad(const struct sg_store *st);
 

@@ -49,6 +49,7 @@ struct sg_store {
 	uint64_t total_cap, total, total_at_begin;
 	uint64_t map_bytes;
 	uint32_t *depth;            /* [max_users + 1] */
+	uint64_t with_mail;         /* recipients whose depth is above 0 */
 	uint64_t *next_seq;         /* [max_users + 1]; 0: 1 */
 	uint32_t *journal;          /* recipient | J_DEL, per count change in the batch */
 	size_t jn, jcap;
@@ -77,6 +78,19 @@ static inline MDB_val val(const void *p, size_t n)
 	MDB_val v = { .mv_size = n, .mv_data = (void *)p };
 
 	return v;
+}
+
+/* depth[r] one up or down; with_mail follows it across 0. */
+static inline void depth_inc(struct sg_store *st, uint64_t r)
+{
+	if (st->depth[r]++ == 0)
+		st->with_mail++;
+}
+
+static inline void depth_dec(struct sg_store *st, uint64_t r)
+{
+	if (--st->depth[r] == 0)
+		st->with_mail--;
 }
 
 /* The open batch (a write transaction), begun when there is none.  0 or -1. */

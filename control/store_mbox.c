@@ -53,7 +53,7 @@ int sg_store_mbox_scan(struct sg_store *st, char *err, size_t errlen)
 			     " raise max_users", st->dir, (unsigned long long)r, st->max_users);
 			break;
 		}
-		st->depth[r]++;
+		depth_inc(st, r);
 		st->total++;
 		st->next_seq[r] = seq + 1;      /* keys ascend: the last is the highest */
 	}
@@ -183,7 +183,7 @@ int sg_store_mbox_put(struct sg_store *st, struct sg_store_msg *m, char *err, si
 		return sg_store_batch_fail(st, rc, "mailbox expiry put", err, errlen);
 
 	st->next_seq[r] = seq + 1;
-	st->depth[r]++;
+	depth_inc(st, r);
 	st->total++;
 	st->journal[st->jn++] = (uint32_t)r;
 	st->pending++;
@@ -207,7 +207,7 @@ static int remove_rest(struct sg_store *st, uint64_t r, uint64_t seq, MDB_dbi db
 	k = val(rk, sizeof(rk));
 	rc = mdb_del(st->wtxn, st->mbox, &k, NULL);
 	if (rc == 0) {
-		st->depth[r]--;
+		depth_dec(st, r);
 		st->total--;
 		st->journal[st->jn++] = (uint32_t)r | J_DEL;
 	} else if (rc == MDB_NOTFOUND) {
@@ -401,6 +401,84 @@ uint32_t sg_store_mbox_depth(const struct sg_store *st, uint64_t recipient)
 uint64_t sg_store_mbox_total(const struct sg_store *st)
 {
 	return st->total;
+}
+
+uint64_t sg_store_mbox_users(const struct sg_store *st)
+{
+	return st->with_mail;
+}
+
+/* Soonest and latest expiry in the expiry index: its first and last keys. */
+static int span_all(struct sg_store *st, MDB_cursor *cur, uint64_t *first, uint64_t *last)
+{
+	MDB_val k, v;
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+
+	if (rc == 0 && k.mv_size == EXP_KEY_LEN)
+		*first = be64(k.mv_data);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == EXP_KEY_LEN)
+		*last = be64(k.mv_data);
+	(void)st;
+	return rc;
+}
+
+/* Over recipient's records (headers only), at most max. */
+static int span_one(struct sg_store *st, MDB_cursor *cur, uint64_t recipient, unsigned max,
+		    uint64_t *first, uint64_t *last, unsigned *n)
+{
+	uint8_t rk[REC_KEY_LEN];
+	MDB_val k, v;
+	int rc;
+
+	rec_key(rk, recipient, 0);
+	k = val(rk, sizeof(rk));
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && *n < max;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct sg_store_msg m;
+
+		if (k.mv_size != REC_KEY_LEN || be64(k.mv_data) != recipient)
+			break;
+		if (rec_parse(&m, &v) != 0) {
+			st->bad++;
+			continue;
+		}
+		if (*n == 0 || m.expires < *first)
+			*first = m.expires;
+		if (*n == 0 || m.expires > *last)
+			*last = m.expires;
+		(*n)++;
+	}
+	return rc;
+}
+
+int sg_store_mbox_span(struct sg_store *st, uint64_t recipient, unsigned max, uint64_t *first,
+		       uint64_t *last, char *err, size_t errlen)
+{
+	MDB_txn *txn = st->wtxn;
+	MDB_cursor *cur;
+	unsigned n = 0;
+	int rc;
+
+	*first = *last = 0;
+	if (recipient > st->max_users || max == 0)
+		return 0;
+	if (!txn && sg_store_read_begin(st, &txn, err, errlen))
+		return -1;
+	rc = mdb_cursor_open(txn, recipient ? st->mbox : st->mbox_exp, &cur);
+	if (rc == 0) {
+		if (recipient)
+			rc = span_one(st, cur, recipient, max, first, last, &n);
+		else if ((rc = span_all(st, cur, first, last)) == 0)
+			n = 1;
+		mdb_cursor_close(cur);
+	}
+	if (txn != st->wtxn)
+		sg_store_read_end(st, txn);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return sg_seterr(err, errlen, "store: mailbox span: %s", mdb_strerror(rc));
+	return n ? 1 : 0;
 }
 
 uint64_t sg_store_mbox_bad(const struct sg_store *st)

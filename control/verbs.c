@@ -7,7 +7,9 @@
  */
 #include <string.h>
 
+#include "config_ctl.h"
 #include "plane.h"
+#include "sessions_ctl.h"
 
 static const struct {
 	const char *verb;
@@ -16,6 +18,10 @@ static const struct {
 	{ "stats", sg_plane_ctl_stats },
 	{ "status", sg_plane_ctl_status },
 	{ "rules", sg_plane_policy_ctl },
+	{ "config", sg_plane_config_ctl },
+	{ "sessions", sg_plane_sessions_ctl },
+	{ "users", sg_plane_users_ctl },
+	{ "mailbox", sg_plane_mailbox_ctl },
 };
 
 int sg_plane_ctl_handle(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b)

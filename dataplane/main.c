@@ -23,6 +23,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_log.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -87,23 +88,27 @@ static int key_tool(const char *mode, const char *path)
 	return 0;
 }
 
-/* Our arguments (before "--"): --config first, then every --key value. */
-static int parse_args(struct sg_config *cfg, int argc, char **argv)
+/*
+ * Our arguments (before "--") onto cfg: --config first, then every --key
+ * value.  0, or -1 with err (*bad_arg set when the words themselves are
+ * wrong).  At start and again at every config reload.
+ */
+static int load_config(struct sg_config *cfg, int argc, char **argv, char *err, size_t errlen,
+		       int *bad_arg)
 {
-	char err[512], key[64];
+	char why[512], key[64];
 
+	*bad_arg = 0;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc &&
-		    sg_config_load(cfg, argv[i + 1], err, sizeof(err)) != 0) {
-			fprintf(stderr, "surge-relay: %s\n", err);
+		    sg_config_load(cfg, argv[i + 1], err, errlen) != 0)
 			return -1;
-		}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (strncmp(a, "--", 2) != 0 || i + 1 >= argc || strlen(a + 2) >= sizeof(key)) {
-			fprintf(stderr, "surge-relay: unexpected argument '%s'\n", a);
-			usage(stderr);
+			snprintf(err, errlen, "unexpected argument '%s'", a);
+			*bad_arg = 1;
 			return -1;
 		}
 		if (strcmp(a, "--config") != 0) {
@@ -112,15 +117,25 @@ static int parse_args(struct sg_config *cfg, int argc, char **argv)
 			for (k = 0; a[2 + k]; k++)
 				key[k] = a[2 + k] == '-' ? '_' : a[2 + k];
 			key[k] = '\0';
-			if (sg_config_set(cfg, key, argv[i + 1], err, sizeof(err)) != 0) {
-				fprintf(stderr, "surge-relay: %s: %s\n", a, err);
+			if (sg_config_set(cfg, key, argv[i + 1], why, sizeof(why)) != 0) {
+				snprintf(err, errlen, "%s: %s", a, why);
 				return -1;
 			}
 		}
 		i++;
 	}
-	if (sg_config_validate(cfg, err, sizeof(err)) != 0) {
+	return sg_config_validate(cfg, err, errlen);
+}
+
+static int parse_args(struct sg_config *cfg, int argc, char **argv)
+{
+	char err[768];
+	int bad_arg;
+
+	if (load_config(cfg, argc, argv, err, sizeof(err), &bad_arg) != 0) {
 		fprintf(stderr, "surge-relay: %s\n", err);
+		if (bad_arg)
+			usage(stderr);
 		return -1;
 	}
 	return 0;
@@ -128,6 +143,7 @@ static int parse_args(struct sg_config *cfg, int argc, char **argv)
 
 struct relay {
 	struct sg_config cfg;
+	struct sg_config cfg_read; /* cfg as read, before start-up raised any floor */
 	struct sg_keypair *key;
 	struct rte_mempool *pool;
 	struct sg_session_table sessions;
@@ -141,7 +157,19 @@ struct relay {
 	struct sg_worker *extra;   /* polled by the control lcore (dataplane/port.h) */
 	struct sg_hs_lcore *hs;    /* handshake lcores (control/hs_lcore.h) */
 	int plane_ok;              /* sg_plane_init succeeded */
+	int argc;                  /* our arguments, read again by a config reload */
+	char **argv;
 };
+
+/* plane.h config_load: the configuration as a start would read it now. */
+static int reload_config(void *arg, struct sg_config *out, char *err, size_t errlen)
+{
+	const struct relay *r = arg;
+	int bad_arg;
+
+	sg_config_defaults(out);
+	return load_config(out, r->argc, r->argv, err, errlen, &bad_arg);
+}
 
 /* The control lcore's turn on a PMD's extra RX queue (between handshakes too). */
 static unsigned poll_extra(void *arg)
@@ -252,6 +280,12 @@ static int relay_start(struct relay *r)
 	r->plane.pool = r->pool;
 	r->plane.worker_stats = sg_worker_stats;
 	r->plane.worker_stats_arg = &r->set;
+	r->plane.config_load = reload_config;
+	r->plane.config_load_arg = r;
+	r->plane.cfg_live = &r->cfg;
+	r->plane.cfg_read = &r->cfg_read;
+	r->plane.limits.rate = r->cfg.handshake_rate;
+	r->plane.limits.burst = r->cfg.handshake_burst;
 	if (r->cfg.handshake_lcores) {
 		r->hs = rte_zmalloc("sg_hs_lcores", sizeof(*r->hs) * r->cfg.handshake_lcores,
 				    RTE_CACHE_LINE_SIZE);
@@ -277,6 +311,8 @@ static int relay_start(struct relay *r)
 		wk->cookie_pub = r->plane.cookie_pub;
 		wk->under_load = &r->plane.under_load;
 		wk->policy_slot = &r->plane.policy_set;
+		wk->limits = &r->plane.limits;
+		wk->limits_gen = 0;
 	}
 
 	/* Workers on the first worker lcores, handshake lcores on the next ones. */
@@ -376,6 +412,9 @@ int main(int argc, char **argv)
 	sg_config_defaults(&r.cfg);
 	if (parse_args(&r.cfg, ours, argv) != 0)
 		return 2;
+	r.argc = ours;
+	r.argv = argv;
+	r.cfg_read = r.cfg;
 	if (sg_crypto_init() != 0) {
 		fail("libsodium", "cannot initialise");
 		return 1;
@@ -402,6 +441,8 @@ int main(int argc, char **argv)
 		sg_secure_free(r.key);
 		return 1;
 	}
+	if (r.cfg.log_level) /* over EAL's --log-level */
+		rte_log_set_global_level(r.cfg.log_level);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_hup);

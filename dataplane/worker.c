@@ -230,6 +230,12 @@ static int cookie_shed(struct sg_worker *w, unsigned pi, struct rte_mbuf *m,
 	if (sg_cookie_validate(&w->cookie, msg, pk->payload_len, src, srclen, now) ==
 	    SG_MAC_BOTH_OK) {
 		/* Proved its address: its source's rate, then the control plane. */
+		if (w->limits &&
+		    __atomic_load_n(&w->limits->gen, __ATOMIC_ACQUIRE) != w->limits_gen) {
+			/* config reload: a rare, cold path (under load only) */
+			w->limits_gen = __atomic_load_n(&w->limits->gen, __ATOMIC_ACQUIRE);
+			sg_ratelimit_set(&w->ratelimit, w->limits->rate, w->limits->burst);
+		}
 		if (!sg_ratelimit_allow(&w->ratelimit, pk->src.family, pk->src.addr,
 					sg_hs_monotonic_ns()))
 			return drop(w, m, SG_DROP_RATELIMITED), -1;

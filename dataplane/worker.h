@@ -48,6 +48,8 @@ struct sg_worker {
 	struct sg_cookie_checker cookie;  /* a follower of that secret */
 	uint32_t cookie_seq;              /* cookie_pub->seq copied last (0: none yet) */
 	struct sg_ratelimit ratelimit;    /* this worker's per-source handshake buckets */
+	const struct sg_limits_pub *limits; /* their rate and burst as reloaded, or NULL */
+	uint32_t limits_gen;              /* limits->gen taken last */
 	/* The content policy: the control plane's published set (plane.h), or NULL. */
 	struct sg_policy_set *const *policy_slot;
 	const struct sg_policy_set *pset; /* loaded once per burst */

@@ -36,7 +36,7 @@ struct sg_cmd {
 	const char *help[SG_CMD_FORMS_MAX + 1];  /* what each form does */
 };
 
-/* "surgectl: <message>" and the hint to help; returns SG_EXIT_USAGE. */
+/* "surgectl: <message> (surgectl help for usage)", one line; returns SG_EXIT_USAGE. */
 int sg_cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Send request, print the answer's body to stdout (errors to stderr); the exit code. */
@@ -52,5 +52,7 @@ int sg_cmd_call(const struct sg_cmd_opts *o, const char *request, int timeout_ms
 int sg_cmd_watch_sleep(unsigned s);
 
 extern const struct sg_cmd sg_cmd_help, sg_cmd_stats, sg_cmd_status, sg_cmd_rules;
+extern const struct sg_cmd sg_cmd_config;
+extern const struct sg_cmd sg_cmd_sessions, sg_cmd_users, sg_cmd_mailbox;
 
 #endif /* SG_SURGECTL_CMD_H */

@@ -29,6 +29,10 @@ static const struct sg_cmd *const cmds[] = {
 	&sg_cmd_status,
 	&sg_cmd_stats,
 	&sg_cmd_rules,
+	&sg_cmd_config,
+	&sg_cmd_sessions,
+	&sg_cmd_users,
+	&sg_cmd_mailbox,
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -73,7 +77,7 @@ int sg_cmd_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(surgectl help for usage)\n");
+	fprintf(stderr, " (surgectl help for usage)\n"); /* one line: scripts read one */
 	return SG_EXIT_USAGE;
 }
 

@@ -653,6 +653,42 @@ static void test_validate(void **state)
 	}
 }
 
+static void test_diff(void **state)
+{
+	struct sg_config a, b;
+	const char *names[8];
+	int reload[8];
+	char err[256];
+
+	(void)state;
+	sg_config_defaults(&a);
+	sg_config_defaults(&b);
+	assert_int_equal(sg_config_diff(&a, &b, names, reload, 8), 0);
+	assert_int_equal(sg_config_parse_line(&b, "handshake_rate = 50", err, sizeof(err)), 0);
+	assert_int_equal(sg_config_parse_line(&b, "workers = 2", err, sizeof(err)), 0);
+	assert_int_equal(sg_config_parse_line(&b, "address4 = 198.18.0.1", err, sizeof(err)), 0);
+	assert_int_equal(sg_config_parse_line(&b, "rules_file = /x.rules", err, sizeof(err)), 0);
+	assert_int_equal(sg_config_parse_line(&b, "log_level = 8", err, sizeof(err)), 0);
+	assert_int_equal(sg_config_diff(&a, &b, names, reload, 8), 5);
+	/* table order: address4, handshake_rate, log_level, rules_file, workers */
+	assert_string_equal(names[0], "address4");
+	assert_int_equal(reload[0], 0);
+	assert_string_equal(names[1], "handshake_rate");
+	assert_int_equal(reload[1], 1);
+	assert_string_equal(names[2], "log_level");
+	assert_int_equal(reload[2], 1);
+	assert_string_equal(names[3], "rules_file");
+	assert_int_equal(reload[3], 1);
+	assert_string_equal(names[4], "workers");
+	assert_int_equal(reload[4], 0);
+	/* bounded by max */
+	assert_int_equal(sg_config_diff(&a, &b, names, reload, 2), 2);
+	/* the same value set again is no change */
+	assert_int_equal(sg_config_parse_line(&a, "handshake_rate = 50", err, sizeof(err)), 0);
+	assert_int_equal(sg_config_diff(&a, &b, names, reload, 8), 4);
+	assert_int_equal(sg_config_parse_line(&b, "log_level = 9", err, sizeof(err)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -667,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_file_long_line),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_diff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

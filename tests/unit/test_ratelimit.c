@@ -83,6 +83,29 @@ static void test_refill(void **state)
 	sg_ratelimit_fini(&rl);
 }
 
+/* sg_ratelimit_set: a lowered burst caps a full bucket; a raised rate refills faster. */
+static void test_set(void **state)
+{
+	struct sg_ratelimit rl;
+	uint64_t t = 1 * S;
+
+	(void)state;
+	assert_int_equal(sg_ratelimit_init(&rl, 1024, 20, 50), 0);
+	assert_int_equal(allowed(&rl, 4, a4, t, 1), 1);          /* 49 tokens left */
+	assert_int_equal(sg_ratelimit_set(&rl, 100, 3), 0);
+	/* the 49 tokens are capped at the new burst when the bucket refills */
+	assert_int_equal(allowed(&rl, 4, a4, t + 1 * MS, 10), 3);
+	/* 100/s: one token per 10 ms */
+	assert_int_equal(allowed(&rl, 4, a4, t + 11 * MS, 3), 1);
+	/* a new source starts with the new burst */
+	assert_int_equal(allowed(&rl, 4, b4, t, 10), 3);
+	/* out of range: refused, nothing changed */
+	assert_int_equal(sg_ratelimit_set(&rl, 0, 3), -1);
+	assert_int_equal(sg_ratelimit_set(&rl, 100, 0.5), -1);
+	assert_int_equal(allowed(&rl, 4, b4, t + 10 * MS, 3), 1);
+	sg_ratelimit_fini(&rl);
+}
+
 static void test_ipv4_independent(void **state)
 {
 	struct sg_ratelimit rl;
@@ -166,6 +189,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_burst_then_refused),
 		cmocka_unit_test(test_refill),
+		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_ipv4_independent),
 		cmocka_unit_test(test_ipv6_prefix),
 		cmocka_unit_test(test_full_table),

@@ -5,7 +5,8 @@
  * and a reopen, each sees committed messages only, idempotent puts,
  * per-user and total caps, acks, expiry (only what is due, at most max,
  * soonest first), depths after a reopen, tampered records skipped and
- * counted, a full map losing the batch and restoring the counts.  After
+ * counted, a full map losing the batch and restoring the counts, the
+ * recipients with mail and the expiry span.  After
  * each the three mailbox databases hold as many entries.
  */
 #include <setjmp.h>
@@ -325,6 +326,63 @@ static void test_mbox_expire(void **state)
 	check_indexes(0);
 }
 
+/*
+ * Recipients with mail and the expiry span, through puts, an ack, expiry
+ * and a reopen; the span of one mailbox is bounded by max, in seq order.
+ */
+static void test_mbox_users_and_span(void **state)
+{
+	/* recipient, id, expires */
+	static const uint64_t msgs[][3] = {
+		{ 1, 1, 300 }, { 2, 2, 100 }, { 1, 3, 200 }, { 3, 4, 250 }, { 1, 5, 400 },
+	};
+	struct sg_store_opts o = opts(1);
+	struct sg_store *st;
+	uint64_t first, last;
+	uint8_t body[8] = { 0 };
+
+	(void)state;
+	st = open_ok(&o);
+	assert_int_equal(sg_store_mbox_users(st), 0);
+	assert_int_equal(sg_store_mbox_span(st, 0, 1, &first, &last, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(first, 0);
+	assert_int_equal(last, 0);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(put_msg(st, msgs[i][0], 6, msgs[i][1], msgs[i][2], 8, body, NULL),
+				 SG_STORE_OK);
+	assert_int_equal(sg_store_mbox_users(st), 3);
+	/* The open batch counts for the span too. */
+	assert_int_equal(sg_store_mbox_span(st, 0, 1, &first, &last, errbuf, sizeof(errbuf)), 1);
+	assert_int_equal(first, 100);
+	assert_int_equal(last, 400);
+	commit_ok(st);
+	assert_int_equal(sg_store_mbox_span(st, 1, 64, &first, &last, errbuf, sizeof(errbuf)), 1);
+	assert_int_equal(first, 200);
+	assert_int_equal(last, 400);
+	/* At most max records, the oldest (lowest seq) first: ids 1 and 3. */
+	assert_int_equal(sg_store_mbox_span(st, 1, 2, &first, &last, errbuf, sizeof(errbuf)), 1);
+	assert_int_equal(first, 200);
+	assert_int_equal(last, 300);
+	assert_int_equal(sg_store_mbox_span(st, 4, 64, &first, &last, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(sg_store_mbox_span(st, 1001, 64, &first, &last, errbuf, sizeof(errbuf)),
+			 0);
+	/* Recipient 2's only message acked, 3's expired: 1 left with mail. */
+	assert_int_equal(sg_store_mbox_ack(st, 2, 6, 2, errbuf, sizeof(errbuf)), 1);
+	assert_int_equal(sg_store_mbox_users(st), 2);
+	assert_int_equal(sg_store_mbox_expire(st, 250, 10, NULL, NULL, errbuf, sizeof(errbuf)), 2);
+	assert_int_equal(sg_store_mbox_users(st), 1);
+	assert_int_equal(sg_store_mbox_depth(st, 1), 2);
+	commit_ok(st);
+	assert_int_equal(sg_store_mbox_span(st, 0, 1, &first, &last, errbuf, sizeof(errbuf)), 1);
+	assert_int_equal(first, 300);
+	assert_int_equal(last, 400);
+	sg_store_close(st);
+	o.init = 0;
+	st = open_ok(&o);
+	assert_int_equal(sg_store_mbox_users(st), 1);
+	sg_store_close(st);
+}
+
 /* Flip one byte of record (recipient 5, seq 2) with a raw write. */
 static void tamper(size_t at, int truncate)
 {
@@ -435,6 +493,7 @@ static void test_map_full(void **state)
 	assert_int_equal(sg_store_open_since_ns(st), 0);
 	assert_true(committed > 0);
 	assert_int_equal(sg_store_mbox_total(st), committed);
+	assert_int_equal(sg_store_mbox_users(st), 10); /* the lost batch's users are back */
 	/* Reads go on; what was committed is there, the lost batch is not. */
 	assert_int_equal(each(st, 1, 0, 64, &s), committed / 10);
 	sg_store_close(st);
@@ -457,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup(test_mbox_caps, test_setup),
 		cmocka_unit_test_setup(test_mbox_ack, test_setup),
 		cmocka_unit_test_setup(test_mbox_expire, test_setup),
+		cmocka_unit_test_setup(test_mbox_users_and_span, test_setup),
 		cmocka_unit_test_setup(test_mbox_tampered, test_setup),
 		cmocka_unit_test_setup(test_map_full, test_setup),
 	};
