@@ -17,6 +17,14 @@
  * on one core (docs/BENCHMARKS.md: 1.9 / 1.46 / 0.4 M frames/s at 64 /
  * 256 / 1400 B): the share of a frame's time the scan adds, and the relay
  * throughput that leaves as a fraction of today's.
+ *
+ * --set FILE scans with the rules of FILE as they are (one set, no derived
+ * ones) at --sizes, on --bodies text (above) or gen: surge-gen's bodies
+ * (gen/data.c: TSC, seq, then the byte pattern of seq), 1 in 100 with
+ * surge-gen's marker after the 16-byte prefix, as the relay sees them under
+ * `surge-gen --match-pct 1`; --json prints the cells as one JSON object.
+ * scripts/bench-policy sets these numbers beside the relay's throughput on
+ * the same file.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -24,9 +32,10 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "gen/mark.h"
 #include "policy/policy.h"
 
-enum { N_BODIES = 1024, N_SETS = 4, N_SIZES = 3, MAX_REPS = 20 };
+enum { N_BODIES = 1024, N_SETS = 4, N_SIZES = 3, MAX_REPS = 20, MAX_SET_SIZES = 8 };
 
 static const unsigned sizes[N_SIZES] = { 64, 256, 1400 };
 static const double relay_fps[N_SIZES] = { 1.9e6, 1.46e6, 0.4e6 }; /* docs/BENCHMARKS.md */
@@ -100,6 +109,29 @@ static char *make_body(unsigned len, int bad)
 	return b;
 }
 
+/*
+ * surge-gen's body number seq: its prefix (gen/mark.h: TSC and seq), then
+ * seq * 131 + i * 7 + (i >> 8) (gen/data.c, sg_gen_body_byte, which needs
+ * DPDK: copied); a marked one has the marker over the pattern from byte 16.
+ */
+static char *make_gen_body(unsigned len, uint64_t seq, int marked)
+{
+	static const char marker[] = "surge-policy-marker"; /* SG_GEN_MATCH_TEXT */
+	uint64_t tsc = ((uint64_t)rnd() << 32) | rnd();
+	char *b = malloc(len + 1);
+
+	if (!b)
+		sg_bench_die("out of memory");
+	for (unsigned i = 0; i < len; i++)
+		b[i] = (char)(uint8_t)(seq * 131u + i * 7u + (i >> 8));
+	if (len >= SG_GEN_PREFIX_LEN)
+		sg_gen_prefix_put((uint8_t *)b, tsc, seq);
+	if (marked && len >= SG_GEN_PREFIX_LEN + sizeof(marker) - 1)
+		memcpy(b + SG_GEN_PREFIX_LEN, marker, sizeof(marker) - 1);
+	b[len] = '\0';
+	return b;
+}
+
 static uint64_t pass(void *arg, uint64_t *bad)
 {
 	struct cell *x = arg;
@@ -145,8 +177,96 @@ static struct sg_policy *make_set(const struct sg_rules *base, unsigned n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: surge-bench-policy [--rules FILE] [--seconds S] [--reps N]\n");
+	fprintf(stderr, "usage: surge-bench-policy [--rules FILE] [--seconds S] [--reps N]\n"
+			"       surge-bench-policy --set FILE [--sizes B,B...] [--bodies text|gen]\n"
+			"                          [--seconds S] [--reps N] [--json]\n");
 	exit(2);
+}
+
+/* "64,256,1400": up to MAX_SET_SIZES bodies of 16..1416 bytes; how many, or 0. */
+static unsigned parse_sizes(const char *s, unsigned *out)
+{
+	unsigned n = 0;
+	char *e;
+
+	while (*s && n < MAX_SET_SIZES) {
+		unsigned long v = strtoul(s, &e, 10);
+
+		if (e == s || v < 16 || v > 1416 || (*e && *e != ','))
+			return 0;
+		out[n++] = (unsigned)v;
+		s = *e ? e + 1 : e;
+	}
+	return *s ? 0 : n;
+}
+
+/* --set: the rules of path as one set, each size in sz, text or gen bodies. */
+static void run_set(const char *path, const unsigned *sz, unsigned nsz, int gen, double seconds,
+		    unsigned reps, int json)
+{
+	struct sg_policy *p;
+	struct sg_rules rs;
+	char err[512], cpu[128];
+	double t0 = sg_bench_now_s(), compile_s, spread = 1;
+
+	if (sg_rules_load(&rs, path, err, sizeof(err)) < 0 ||
+	    sg_policy_compile(&rs, &p, err, sizeof(err)) < 0) {
+		fprintf(stderr, "surge-bench-policy: %s\n", err);
+		sg_bench_die("loading the rules");
+	}
+	compile_s = sg_bench_now_s() - t0;
+	sg_bench_cpu_model(cpu, sizeof(cpu));
+	if (json) {
+		printf("{\"rules_file\": ");
+		sg_bench_json_string(path);
+		printf(", \"rules\": %u, \"bodies\": \"%s\", \"compile_s\": %.3f, "
+		       "\"db_bytes\": %zu, \"reps\": %u, \"seconds\": %.3f, \"cpu\": ", rs.n,
+		       gen ? "gen" : "text", compile_s, sg_policy_db_size(p), reps, seconds);
+		sg_bench_json_string(cpu);
+		printf(", \"cells\": [");
+	} else {
+		printf("surge-bench-policy: %s, %u rules (compiled in %.2f s), %s bodies, %s\n",
+		       path, rs.n, compile_s, gen ? "surge-gen" : "text", cpu);
+		printf("%6s %14s %9s %8s\n", "bytes", "scans/s", "ns/scan", "matched");
+	}
+	for (unsigned z = 0; z < nsz; z++) {
+		struct sg_policy_scratch *s;
+		char *bodies[N_BODIES], what[64], th[32];
+		struct cell x = { p, NULL, NULL, bodies, sz[z] };
+		double rate[MAX_REPS], med;
+		uint64_t matched;
+
+		for (unsigned i = 0; i < N_BODIES; i++)
+			bodies[i] = gen ? make_gen_body(sz[z], 1000 + i, i % 100 == 37) :
+					  make_body(sz[z], i % 100 == 37);
+		if (sg_policy_scratch_alloc(p, &s, err, sizeof(err)) < 0)
+			sg_bench_die(err);
+		x.s = s;
+		x.c = sg_policy_counters_alloc(p);
+		if (!x.c)
+			sg_bench_die("out of memory");
+		for (unsigned r = 0; r < reps; r++)
+			if (sg_bench_measure(pass, &x, seconds, &rate[r]) < 0)
+				sg_bench_die("a scan failed");
+		snprintf(what, sizeof(what), "%u rules, ", rs.n);
+		med = sg_bench_median(rate, reps, what, sz[z], &spread);
+		matched = x.c->scanned - x.c->verdicts[SG_RULE_NONE];
+		if (json)
+			printf("%s{\"size\": %u, \"scans_per_s\": %.1f, \"ns_per_scan\": %.2f, "
+			       "\"matched_pct\": %.3f}", z ? ", " : "", sz[z], med, 1e9 / med,
+			       100.0 * (double)matched / (double)x.c->scanned);
+		else
+			printf("%6u %14s %9.1f %7.2f%%\n", sz[z], sg_bench_thousands(th, sizeof(th), med),
+			       1e9 / med, 100.0 * (double)matched / (double)x.c->scanned);
+		sg_policy_counters_free(x.c);
+		sg_policy_scratch_free(s);
+		for (unsigned i = 0; i < N_BODIES; i++)
+			free(bodies[i]);
+	}
+	if (json)
+		printf("]}\n");
+	sg_policy_free(p);
+	sg_rules_fini(&rs);
 }
 
 int main(int argc, char **argv)
@@ -155,9 +275,15 @@ int main(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "reps", required_argument, NULL, 'n' },
+		{ "set", required_argument, NULL, 'S' },
+		{ "sizes", required_argument, NULL, 'z' },
+		{ "bodies", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *rules_path = "rules/default.rules";
+	const char *rules_path = "rules/default.rules", *set_path = NULL;
+	unsigned set_sizes[MAX_SET_SIZES] = { 64, 256, 1400 }, n_set_sizes = 3;
+	int gen_bodies = 0, json = 0;
 	double seconds = 0.2, spread = 1, t0;
 	unsigned reps = 5;
 	struct sg_policy *sets[N_SETS];
@@ -167,17 +293,32 @@ int main(int argc, char **argv)
 
 	sg_bench_set_prog("surge-bench-policy");
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-		if (c == 'r')
-			rules_path = optarg;
-		else if (c == 's')
-			seconds = atof(optarg);
-		else if (c == 'n')
-			reps = (unsigned)atoi(optarg);
-		else
+		switch (c) {
+		case 'r': rules_path = optarg; break;
+		case 's': seconds = atof(optarg); break;
+		case 'n': reps = (unsigned)atoi(optarg); break;
+		case 'S': set_path = optarg; break;
+		case 'j': json = 1; break;
+		case 'z':
+			n_set_sizes = parse_sizes(optarg, set_sizes);
+			if (!n_set_sizes)
+				usage();
+			break;
+		case 'b':
+			if (strcmp(optarg, "gen") && strcmp(optarg, "text"))
+				usage();
+			gen_bodies = strcmp(optarg, "gen") == 0;
+			break;
+		default:
 			usage();
+		}
 	}
-	if (seconds <= 0 || seconds > 10 || reps < 1 || reps > MAX_REPS)
+	if (seconds <= 0 || seconds > 10 || reps < 1 || reps > MAX_REPS || optind < argc)
 		usage();
+	if (set_path) {
+		run_set(set_path, set_sizes, n_set_sizes, gen_bodies, seconds, reps, json);
+		return 0;
+	}
 	if (sg_rules_load(&base, rules_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "surge-bench-policy: %s\n", err);
 		sg_bench_die("loading the rules");

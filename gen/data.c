@@ -5,10 +5,15 @@
  * percent of them: a function of seq), sealed with s's session
  * key and its next counter, on the TX queue of s's worker; and the check
  * of a returned one.  Body: 8-byte TSC timestamp, 8-byte sequence number
- * (also the message id), then bytes that are a function of (seq, offset);
+ * (also the message id), each 56 bits, 7 a byte, every byte's high bit set
+ * (mark.h), then bytes that are a function of (seq, offset);
  * its length is --size, or for --mix imix a function of seq.  A secret
  * frame's body is the same pattern: to the relay any secret body is opaque
  * bytes it forwards unread (real clients seal it end to end, crypto/e2e.c).
+ * A marked frame (--match-pct, a hash of seq: mark.h) has --match-text
+ * over the pattern right after the 16-byte prefix, whatever its class; the
+ * check expects it there, so a marker lost or added is a failed check.
+ * Frames are counted by kind (class, marked) only once the port took them.
  */
 #include <string.h>
 
@@ -72,22 +77,32 @@ static void fill_body(uint8_t *body, uint64_t seq, size_t from, size_t to)
 		body[i] = sg_gen_body_byte(seq, i);
 }
 
-/* One burst: the user of each frame, its mbuf and its AEAD operation. */
+/* The expected body of frame seq from offset SG_GEN_BODY_MIN on (the marker included). */
+static void fill_expected(const struct sg_gen_opts *o, uint8_t *body, uint64_t seq, size_t blen,
+			  int marked)
+{
+	fill_body(body, seq, SG_GEN_BODY_MIN, blen);
+	if (marked)
+		memcpy(body + SG_GEN_BODY_MIN, o->match_text, o->match_len);
+}
+
+/* One burst: the user of each frame, its mbuf, its AEAD operation and kind. */
 struct burst {
 	struct rte_mbuf *m[SG_GEN_BURST];
 	struct sg_aead_op op[SG_GEN_BURST];
 	uint16_t q[SG_GEN_BURST];
+	uint8_t kind[SG_GEN_BURST];
 };
 
 /*
  * Write DATA seq into m (headers from the template, source port patched:
  * users differ only there, and an IPv4 UDP checksum of 0 covers nothing;
  * with --src-chat the source address too, and the IPv4 header checksum)
- * and prepare its sealing; tsc is the burst's timestamp.  0, or -1 when the
- * frame cannot be sealed.
+ * and prepare its sealing; tsc is the burst's timestamp; *kind its enum
+ * sg_gen_kind.  0, or -1 when the frame cannot be sealed.
  */
 static int build_data(struct sg_gen *g, const struct sg_pkt_tpl *tpl, struct rte_mbuf *m,
-		      uint64_t seq, uint64_t tsc, struct sg_aead_op *op)
+		      uint64_t seq, uint64_t tsc, struct sg_aead_op *op, uint8_t *kind)
 {
 	unsigned s = (unsigned)(seq % g->o.users), r = (s + 1) % g->o.users;
 	struct sg_gen_user *u = &g->u[s];
@@ -102,11 +117,11 @@ static int build_data(struct sg_gen *g, const struct sg_pkt_tpl *tpl, struct rte
 	size_t blen = sg_gen_body_len(&g->o, seq), len;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *msg = d + tpl->len;
 	uint8_t *body = msg + SG_HDR_LEN + SG_DATA_INNER_LEN;
+	int marked = sg_gen_marked(&g->o, seq);
 
 	sg_data_inner_encode(msg + SG_HDR_LEN, &in);
-	fill_body(body, seq, SG_GEN_BODY_MIN, blen);
-	sg_put_le64(body + 8, seq);
-	sg_put_le64(body, tsc);
+	fill_expected(&g->o, body, seq, blen, marked);
+	sg_gen_prefix_put(body, tsc, seq);
 	if (sg_transport_seal_op(&u->send_ctx, &h, msg, SG_DATA_INNER_LEN + blen,
 				 SG_GEN_FRAME_MAX - tpl->len, op, &len) != SG_OK)
 		return -1;
@@ -121,6 +136,8 @@ static int build_data(struct sg_gen *g, const struct sg_pkt_tpl *tpl, struct rte
 	}
 	m->data_len = (uint16_t)(tpl->len + len);
 	m->pkt_len = m->data_len;
+	*kind = (uint8_t)((in.class == SG_CLASS_SECRET ? SG_GEN_KIND_SECRET : 0) |
+			  (marked ? SG_GEN_KIND_MARKED : 0));
 	return 0;
 }
 
@@ -128,6 +145,7 @@ unsigned sg_gen_send_data(struct sg_gen *g, uint64_t seq, unsigned n)
 {
 	struct burst b;
 	struct rte_mbuf *byq[SG_GEN_MAX_Q][SG_GEN_BURST];
+	uint8_t kq[SG_GEN_MAX_Q][SG_GEN_BURST];
 	unsigned nq[SG_GEN_MAX_Q] = { 0 }, k = 0, sent = 0;
 	struct sg_endpoint from, to;
 	struct sg_pkt_tpl tpl;
@@ -142,7 +160,7 @@ unsigned sg_gen_send_data(struct sg_gen *g, uint64_t seq, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct sg_gen_user *u = &g->u[(seq + i) % g->o.users];
 
-		if (build_data(g, &tpl, b.m[i], seq + i, now, &b.op[k]) != 0) {
+		if (build_data(g, &tpl, b.m[i], seq + i, now, &b.op[k], &b.kind[k]) != 0) {
 			rte_pktmbuf_free(b.m[i]);
 			g->c.tx_full++;
 			continue;
@@ -157,14 +175,17 @@ unsigned sg_gen_send_data(struct sg_gen *g, uint64_t seq, unsigned n)
 			g->c.tx_full++;
 			continue;
 		}
+		kq[b.q[i]][nq[b.q[i]]] = b.kind[i];
 		byq[b.q[i]][nq[b.q[i]]++] = b.m[i];
 	}
 	for (unsigned q = 0; q < g->txq; q++) {
 		uint16_t t = nq[q] ? rte_eth_tx_burst(g->port, (uint16_t)q, byq[q],
 						      (uint16_t)nq[q]) : 0;
 
-		for (unsigned i = 0; i < t; i++)
+		for (unsigned i = 0; i < t; i++) {
 			g->c.offered_bytes += byq[q][i]->data_len + SG_GEN_WIRE_EXTRA;
+			g->c.sent[kq[q][i]]++;
+		}
 		for (unsigned i = t; i < nq[q]; i++)
 			rte_pktmbuf_free(byq[q][i]);
 		g->c.tx_full += nq[q] - t;
@@ -194,15 +215,14 @@ void sg_gen_verify_data(struct sg_gen *g, struct sg_gen_user *r, uint8_t *msg, s
 		return;
 	}
 	blen = plen - SG_DATA_INNER_LEN;
-	tsc = sg_le64(body);
-	seq = sg_le64(body + 8);
-	if (in.msg_id != seq || seq % g->o.users != s || blen != sg_gen_body_len(&g->o, seq) ||
-	    in.class != sg_gen_class(&g->o, seq) ||
+	now &= SG_GEN_PREFIX_MASK; /* the prefix's 56 bits wrap after years */
+	if (sg_gen_prefix_get(body, &tsc, &seq) != 0 || in.msg_id != seq || seq % g->o.users != s ||
+	    blen != sg_gen_body_len(&g->o, seq) || in.class != sg_gen_class(&g->o, seq) ||
 	    tsc > now) {
 		g->c.verify_failed++;
 		return;
 	}
-	fill_body(want, seq, SG_GEN_BODY_MIN, blen);
+	fill_expected(&g->o, want, seq, blen, sg_gen_marked(&g->o, seq));
 	if (memcmp(body + SG_GEN_BODY_MIN, want + SG_GEN_BODY_MIN, blen - SG_GEN_BODY_MIN) != 0) {
 		g->c.verify_failed++;
 		return;

@@ -17,6 +17,7 @@
  *   timeline.c the per-second rows, CSV
  *   report.c   the live progress line, the summary table, JSON
  *   hist.c     the latency histogram (pure C)
+ *   mark.c     the body's TSC and seq prefix, marked frames (pure C)
  *   profile.c  the sign-up / log-in schedule (pure C)
  *   surge.c    the surge population: keys, handshake window (pure C)
  *   src.c      the source address range users send from, ARP answers (pure C)
@@ -39,6 +40,7 @@
 #include "crypto/handshake.h"
 #include "crypto/keys.h"
 #include "hist.h"
+#include "mark.h"
 #include "profile.h"
 #include "proto/messages.h"
 #include "src.h"
@@ -53,7 +55,7 @@ enum {
 	SG_GEN_BURST = 32,
 	SG_GEN_PACE_SLACK = 2 * 32,    /* DATA frames a paced run may fall behind */
 	SG_GEN_FRAME_MAX = 1536,
-	SG_GEN_BODY_MIN = 16,          /* TSC timestamp + sequence number */
+	SG_GEN_BODY_MIN = SG_GEN_PREFIX_LEN, /* TSC timestamp + sequence number */
 	SG_GEN_TTL_S = 60,
 	SG_GEN_PORT_BASE = 20000,      /* user i sends from UDP port BASE + i */
 	SG_GEN_ANSWER_MS = 5000,       /* ARP and handshakes: the relay must answer */
@@ -67,7 +69,18 @@ enum {
 	SG_GEN_SURGE_SCAN = 64,        /* in-flight slots checked for timeouts per round */
 	SG_GEN_SURGE_DEFAULT_SIZE = 50000,
 	SG_GEN_SURGE_DRAIN_MS = 5000,  /* after the traffic phase, for handshakes in flight */
+	SG_GEN_MATCH_MAX = 64,         /* --match-text bytes at most */
 };
+
+/* A DATA frame's kind, counted when the port took it: class, and --match-pct. */
+enum sg_gen_kind {
+	SG_GEN_KIND_CLOUD = 0,
+	SG_GEN_KIND_SECRET = 1,        /* bit 0: class secret */
+	SG_GEN_KIND_MARKED = 2,        /* bit 1: the body carries --match-text */
+	SG_GEN_N_KINDS = 4,
+};
+
+#define SG_GEN_MATCH_TEXT "surge-policy-marker"
 
 /* Chat users' sender indexes: BASE | attempt << 15 | user (user < 2^15). */
 #define SG_GEN_IDX_BASE 0x6e000000u
@@ -90,6 +103,15 @@ struct sg_gen_opts {
 	unsigned src_count;   /* --src-count; default 1 */
 	int src_chat;         /* --src-chat */
 	int no_resume;        /* --no-resume: storms log in with full handshakes */
+	/*
+	 * --match-pct, --match-text: a frame is marked when a hash of its seq
+	 * is below match_below (of 2^32, mark.h); its body carries the text at
+	 * offset SG_GEN_BODY_MIN (every body is long enough: main.c checks).
+	 */
+	double match_pct;
+	const char *match_text;
+	unsigned match_len;
+	uint64_t match_below;
 };
 
 struct sg_gen_user {
@@ -114,6 +136,14 @@ struct sg_gen_counters {
 	uint64_t arp_answered; /* ARP requests for one of our addresses, answered */
 	uint64_t wrong_addr;   /* an answer to one of our users sent to another of our addresses */
 	uint64_t chat_tickets; /* TICKETs to chat users (opened, counted, not kept) */
+	uint64_t sent[SG_GEN_N_KINDS]; /* DATA the port took, by enum sg_gen_kind */
+	/*
+	 * RELAY_REPLY POLICY_BLOCKED naming a cloud frame of the user it came
+	 * to (msg_id = seq): that frame is answered, not lost; of them, marked.
+	 * A reply naming a secret frame or another user's is policy_blocked_bad
+	 * (the relay scanned what it must not, or answered the wrong frame).
+	 */
+	uint64_t policy_blocked, policy_blocked_marked, policy_blocked_bad;
 };
 
 /* One second of the run: counts are what happened in it (deltas). */
@@ -183,6 +213,16 @@ size_t sg_gen_body_len(const struct sg_gen_opts *o, uint64_t seq);
 /* SG_CLASS_SECRET for --secret percent of the frames, else SG_CLASS_CLOUD. */
 uint8_t sg_gen_class(const struct sg_gen_opts *o, uint64_t seq);
 uint8_t sg_gen_body_byte(uint64_t seq, size_t i);
+/* Does frame seq carry --match-text?  (A hash of seq against --match-pct.) */
+static inline int sg_gen_marked(const struct sg_gen_opts *o, uint64_t seq)
+{
+	return sg_gen_mark_is(o->match_below, seq);
+}
+/* Frames lost: offered, neither delivered nor answered POLICY_BLOCKED. */
+static inline long long sg_gen_lost(const struct sg_gen_counters *c)
+{
+	return (long long)c->offered - (long long)c->delivered - (long long)c->policy_blocked;
+}
 /* Build and send DATA seq .. seq + n - 1 (n <= SG_GEN_BURST); how many the port took. */
 unsigned sg_gen_send_data(struct sg_gen *g, uint64_t seq, unsigned n);
 /* Open and check DATA frame msg to user r; its latency into g->lat. */

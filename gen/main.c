@@ -47,6 +47,7 @@ static void usage(FILE *f)
 		"                 [--surge-size M]] [--reconnect-storm N@T[/S]]...\n"
 		"                 [--hs-window W] [--hs-timeout MS] [--hs-tries N] [--seed X]\n"
 		"                 [--src-base A] [--src-count N [--src-chat]] [--no-resume]\n"
+		"                 [--match-pct P [--match-text STR]]\n"
 		"                 -- EAL arguments\n"
 		"  --relay-key FILE   the relay's public key (base64, surge-relay --genkey)\n"
 		"  --relay-ip A       the relay's IPv4 address (198.18.0.1)\n"
@@ -65,6 +66,11 @@ static void usage(FILE *f)
 		"  --csv FILE         the per-second timeline as CSV (header row first)\n"
 		"  --link-timeout S   wait for the memif connection (30)\n"
 		"  --linger S         at the end, wait for the relay to disconnect (10)\n"
+		"  --match-pct P      share of DATA frames whose body carries --match-text\n"
+		"                     right after its 16-byte prefix, 0..100, decimals allowed\n"
+		"                     (0; a function of the sequence number, either class)\n"
+		"  --match-text STR   the marker for a content-policy rule, printable ASCII,\n"
+		"                     1..%u bytes (" SG_GEN_MATCH_TEXT ")\n"
 		"surge population (sign-ups during the chat; surge users send no DATA):\n"
 		"  --baseline R       sign-ups per second all along (0)\n"
 		"  --surge N/D        outage step: N sign-ups over D of surge time (D: 90, 90s,\n"
@@ -88,8 +94,8 @@ static void usage(FILE *f)
 		"                     the range stays in 198.18.0.0/15 without --relay-ip\n"
 		"  --src-chat         chat user i too (else chat users send from --gen-ip)\n",
 		SG_GEN_MAX_USERS, SG_GEN_BODY_MIN, SG_BODY_MAX_IPV4, SG_GEN_MAX_SECONDS,
-		SG_GEN_MAX_Q, SG_GEN_SURGE_DEFAULT_SIZE, SG_GEN_MAX_STORMS, SG_GEN_SURGE_MAX_WINDOW,
-		SG_GEN_SRC_MAX);
+		SG_GEN_MAX_Q, SG_GEN_MATCH_MAX, SG_GEN_SURGE_DEFAULT_SIZE, SG_GEN_MAX_STORMS,
+		SG_GEN_SURGE_MAX_WINDOW, SG_GEN_SRC_MAX);
 }
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -141,6 +147,49 @@ static int parse_nonneg(const char *s, double hi, double *out)
 	if (errno || *e || e == s || !(v >= 0) || v > hi)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* --match-text: printable ASCII, 1..SG_GEN_MATCH_MAX bytes. */
+static int parse_match_text(const char *s, struct sg_gen_opts *o)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > SG_GEN_MATCH_MAX)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return -1;
+	o->match_text = s;
+	o->match_len = (unsigned)n;
+	return 0;
+}
+
+/*
+ * The marker goes right after the 16-byte prefix of every marked body: the
+ * shortest body (--size, or 64 B of imix) must hold it.  The share becomes
+ * a threshold on a 32-bit hash of seq (mark.h).
+ */
+static int check_match(struct sg_gen_opts *o, int have_match_text)
+{
+	unsigned shortest = o->mix == SG_GEN_MIX_IMIX ? 64 : o->size;
+
+	if (have_match_text && !(o->match_pct > 0)) {
+		fprintf(stderr, "surge-gen: --match-text needs --match-pct P > 0\n");
+		return -1;
+	}
+	if (o->match_pct > 0 && shortest < SG_GEN_BODY_MIN + o->match_len) {
+		fprintf(stderr, "surge-gen: --match-text of %u bytes does not fit a %u-byte body "
+				"after its %u-byte prefix: ", o->match_len, shortest,
+			(unsigned)SG_GEN_BODY_MIN);
+		if (o->mix == SG_GEN_MIX_IMIX)
+			fprintf(stderr, "with --mix imix at most %u bytes\n", 64 - SG_GEN_BODY_MIN);
+		else
+			fprintf(stderr, "use --size %u or more, or a shorter --match-text\n",
+				SG_GEN_BODY_MIN + o->match_len);
+		return -1;
+	}
+	o->match_below = sg_gen_mark_below(o->match_pct);
 	return 0;
 }
 
@@ -244,11 +293,13 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		{ "src-count", required_argument, NULL, 'c' },
 		{ "src-chat", no_argument, NULL, 'H' },
 		{ "no-resume", no_argument, NULL, 'U' },
+		{ "match-pct", required_argument, NULL, 'M' },
+		{ "match-text", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, idx = -1, have_size = 0, have_seed = 0, have_surge_size = 0, have_src_base = 0,
-	    have_src_count = 0;
+	    have_src_count = 0, have_match_text = 0;
 	uint64_t u64;
 
 	*o = (struct sg_gen_opts){ .udp_port = SG_UDP_PORT_DEFAULT, .users = 64, .size = 64,
@@ -256,6 +307,8 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 				   .link_timeout_s = 30, .linger_s = 10,
 				   .hs_window = 1024, .hs_timeout_ms = 1000, .hs_tries = 4,
 				   .prof = { .compress = 1 }, .src_count = 1,
+				   .match_text = SG_GEN_MATCH_TEXT,
+				   .match_len = sizeof(SG_GEN_MATCH_TEXT) - 1,
 				   .relay_ip = { 198, 18, 0, 1 }, .gen_ip = { 198, 18, 0, 2 } };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
@@ -324,6 +377,11 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 			break;
 		case 'H': o->src_chat = 1; break;
 		case 'U': o->no_resume = 1; break;
+		case 'M': bad = parse_nonneg(v, 100, &o->match_pct); break;
+		case 'x':
+			bad = parse_match_text(v, o);
+			have_match_text = 1;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			fprintf(stderr, "surge-gen: unknown option or missing value: '%s'\n",
@@ -351,7 +409,8 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		fprintf(stderr, "surge-gen: --size and --mix exclude each other\n");
 		return -1;
 	}
-	if (check_src(o, have_src_base, have_src_count) != 0)
+	if (check_src(o, have_src_base, have_src_count) != 0 ||
+	    check_match(o, have_match_text) != 0)
 		return -1;
 	return check_profile(o, have_surge_size, have_seed);
 }

@@ -5,7 +5,9 @@
  * the end, and with --json the same numbers as one JSON object with the
  * per-second timeline (timeline.c).  Rates use the traffic phase's
  * measured length; Gbit/s counts wire bytes (frame + FCS, preamble and
- * gap: 24 bytes).  Latencies are in microseconds, from the log-bucket
+ * gap: 24 bytes).  Loss is offered - delivered - policy_blocked: a frame
+ * the relay answered POLICY_BLOCKED (naming it, rx.c) is not lost.
+ * Latencies are in microseconds, from the log-bucket
  * histograms (hist.h).  A run that stopped early says why in the first line
  * of the summary and in "failed"; what it reports is what happened until
  * then.
@@ -27,7 +29,7 @@ static double q_us(const struct sg_gen_hist *h, double q)
 void sg_gen_progress(const struct sg_gen *g, unsigned second, const struct sg_gen_second *s)
 {
 	double dt = s->dt_s > 0 ? s->dt_s : 1;
-	long long loss = (long long)g->c.offered - (long long)g->c.delivered;
+	long long loss = sg_gen_lost(&g->c);
 
 	fprintf(stderr, "\r[%3us] data %.0f/s %.3f Gb/s loss %lld p99 %.0fus", second,
 		(double)s->delivered / dt, (double)s->delivered_wire_bytes * 8 / 1e9 / dt, loss,
@@ -62,7 +64,7 @@ static const char *suite_name(const struct sg_gen *g)
 void sg_gen_summary(const struct sg_gen *g)
 {
 	const struct sg_gen_counters *c = &g->c;
-	long long loss = (long long)c->offered - (long long)c->delivered;
+	long long loss = sg_gen_lost(c);
 	uint64_t replies = 0;
 	char rate[32], body[16];
 
@@ -84,13 +86,28 @@ void sg_gen_summary(const struct sg_gen *g)
 	       g->run_s, rate, body, g->o.secret_pct, g->o.queues);
 	printf("  %-30s %llu\n", "frames offered", (unsigned long long)c->offered);
 	printf("  %-30s %llu\n", "frames delivered", (unsigned long long)c->delivered);
-	printf("  %-30s %lld (%.3f %%)\n", "loss (offered - delivered)", loss,
+	if (c->policy_blocked || c->policy_blocked_bad)
+		printf("  %-30s %llu (%llu marked), %llu naming no cloud frame of ours\n",
+		       "answered POLICY_BLOCKED", (unsigned long long)c->policy_blocked,
+		       (unsigned long long)c->policy_blocked_marked,
+		       (unsigned long long)c->policy_blocked_bad);
+	printf("  %-30s %lld (%.3f %%)\n", "loss (not delivered/blocked)", loss,
 	       c->offered ? 100.0 * (double)loss / (double)c->offered : 0.0);
 	printf("  %-30s %.0f frames/s   %.3f Gbit/s (wire)\n", "delivered",
 	       rate_of(g, (double)c->delivered),
 	       rate_of(g, (double)c->delivered_wire_bytes * 8 / 1e9));
 	printf("  %-30s %.0f frames/s   %.3f Gbit/s (wire)\n", "offered",
 	       rate_of(g, (double)c->offered), rate_of(g, (double)c->offered_bytes * 8 / 1e9));
+	printf("  %-30s cloud %llu (%llu marked), secret %llu (%llu marked)\n",
+	       "frames sent by class",
+	       (unsigned long long)(c->sent[SG_GEN_KIND_CLOUD] + c->sent[SG_GEN_KIND_MARKED]),
+	       (unsigned long long)c->sent[SG_GEN_KIND_MARKED],
+	       (unsigned long long)(c->sent[SG_GEN_KIND_SECRET] +
+				    c->sent[SG_GEN_KIND_SECRET | SG_GEN_KIND_MARKED]),
+	       (unsigned long long)c->sent[SG_GEN_KIND_SECRET | SG_GEN_KIND_MARKED]);
+	if (g->o.match_pct > 0)
+		printf("  %-30s %.3f %% of frames carry \"%s\"\n", "marker", g->o.match_pct,
+		       g->o.match_text);
 	printf("  %-30s %llu ok, %llu failed (1 in %u checked)\n", "verified",
 	       (unsigned long long)c->verified, (unsigned long long)c->verify_failed,
 	       g->o.verify_every);
@@ -282,6 +299,27 @@ static void json_src(const struct sg_gen *g, FILE *f)
 		hi, (unsigned long long)g->c.arp_answered, (unsigned long long)g->c.wrong_addr);
 }
 
+/* Frames by class and marker, and the frames answered POLICY_BLOCKED. */
+static void json_match(const struct sg_gen *g, FILE *f)
+{
+	const struct sg_gen_counters *c = &g->c;
+
+	fprintf(f, ", \"match_pct\": %.3f, \"match_text\": \"", g->o.match_pct);
+	for (const char *p = g->o.match_text; *p; p++) /* printable ASCII (main.c) */
+		fprintf(f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+	fprintf(f, "\", \"cloud_sent\": %llu, \"secret_sent\": %llu, "
+		   "\"marked_cloud_sent\": %llu, \"marked_secret_sent\": %llu, "
+		   "\"policy_blocked\": %llu, \"policy_blocked_marked\": %llu, "
+		   "\"policy_blocked_bad\": %llu",
+		(unsigned long long)(c->sent[SG_GEN_KIND_CLOUD] + c->sent[SG_GEN_KIND_MARKED]),
+		(unsigned long long)(c->sent[SG_GEN_KIND_SECRET] +
+				     c->sent[SG_GEN_KIND_SECRET | SG_GEN_KIND_MARKED]),
+		(unsigned long long)c->sent[SG_GEN_KIND_MARKED],
+		(unsigned long long)c->sent[SG_GEN_KIND_SECRET | SG_GEN_KIND_MARKED],
+		(unsigned long long)c->policy_blocked, (unsigned long long)c->policy_blocked_marked,
+		(unsigned long long)c->policy_blocked_bad);
+}
+
 int sg_gen_json(const struct sg_gen *g, const char *path)
 {
 	const struct sg_gen_counters *c = &g->c;
@@ -303,11 +341,12 @@ int sg_gen_json(const struct sg_gen *g, const char *path)
 		g->o.mix == SG_GEN_MIX_IMIX ? 0u : SG_GEN_ETH_IPV4_UDP + SG_DATA_OVERHEAD + g->o.size,
 		g->o.secret_pct, g->run_s,
 		(unsigned long long)c->offered, (unsigned long long)c->delivered,
-		(long long)c->offered - (long long)c->delivered, rate_of(g, (double)c->delivered),
+		sg_gen_lost(c), rate_of(g, (double)c->delivered),
 		rate_of(g, (double)c->delivered_wire_bytes * 8 / 1e9),
 		rate_of(g, (double)c->offered_bytes * 8 / 1e9), g->o.verify_every,
 		(unsigned long long)c->verified, (unsigned long long)c->verify_failed);
 	json_hist(f, "latency_us", &g->lat);
+	json_match(g, f);
 	fprintf(f, ", \"replies\": {");
 	for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", sg_gen_reply_names[i],

@@ -7,7 +7,8 @@
  * with mac2; to a surge slot: surge_io.c), DATA (counted; every K-th
  * opened with the recipient's key and checked: inner header peer = the
  * sender i - 1, class, body bytes; then the TSC latency from the
- * timestamp in the body), RELAY_REPLY (opened, counted by code), TICKET
+ * timestamp in the body), RELAY_REPLY (opened, counted by code; a
+ * POLICY_BLOCKED also by the frame it names, blocked()), TICKET
  * (a surge user's: kept, surge.h; a chat user's: opened and counted),
  * RESUME_RESP (surge users' resumptions) and anything else (counted as
  * unexpected).  A frame for one of our users
@@ -104,6 +105,25 @@ static void rx_handshake(struct sg_gen *g, uint8_t *msg, size_t len, const uint8
 	sg_gen_hist_add(&g->hs_lat, (now - u->hs_first_tsc) * 1000000000ull / g->hz);
 }
 
+/*
+ * POLICY_BLOCKED to user u names its frame by msg_id = seq: one of u's
+ * (seq % N) and of class cloud (the relay never scans secret bodies).  Such
+ * a frame was answered, not lost (sg_gen_lost); anything else is counted
+ * as bad, and stays lost.
+ */
+static void blocked(struct sg_gen *g, const struct sg_gen_user *u, const struct sg_reply *rep)
+{
+	uint64_t seq = rep->msg_id;
+
+	if (seq % g->o.users != (uint64_t)(u - g->u) ||
+	    sg_gen_class(&g->o, seq) != SG_CLASS_CLOUD) {
+		g->c.policy_blocked_bad++;
+		return;
+	}
+	g->c.policy_blocked++;
+	g->c.policy_blocked_marked += (uint64_t)sg_gen_marked(&g->o, seq);
+}
+
 static void rx_reply(struct sg_gen *g, struct sg_gen_user *u, uint8_t *msg, size_t len)
 {
 	struct sg_reply rep;
@@ -116,6 +136,8 @@ static void rx_reply(struct sg_gen *g, struct sg_gen_user *u, uint8_t *msg, size
 		return;
 	}
 	g->c.replies[rep.code <= SG_REPLY_CODE_MAX ? rep.code : SG_REPLY_CODE_MAX + 1]++;
+	if (rep.code == SG_REPLY_POLICY_BLOCKED)
+		blocked(g, u, &rep);
 }
 
 /* A chat user's TICKET: opened and counted (chat users do not resume). */
