@@ -109,10 +109,20 @@ import socket, sys, time
 path, mode = sys.argv[1], sys.argv[2]
 
 def conn():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(path)
-    return s
+    # A Unix socket's connect says EAGAIN while the listen backlog (16) is
+    # full, until the relay accepts: retry, for 5 s at most.
+    end = time.monotonic() + 5
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect(path)
+            return s
+        except BlockingIOError:
+            s.close()
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.01)
 
 def read_all(s, limit=5.0):
     end, data = time.monotonic() + limit, b""
