@@ -100,6 +100,8 @@ mkdir -p "$A/run/surge-bind-nic"
 echo ice > "$A/run/surge-bind-nic/0000:07:00.0"
 mkdev "$A" 0000:08:00.0 vfio-pci 0x020000; group "$A" 0000:08:00.0 13
 mkdev "$A" 0000:09:00.0 - 0x020000; group "$A" 0000:09:00.0 14
+mkdev "$A" 0000:0b:00.0 ixgbe 0x020000; group "$A" 0000:0b:00.0 16
+mkdev "$A" 0000:0b:00.1 ixgbe 0x020000; group "$A" 0000:0b:00.1 16
 mkdir -p "$A/sys/class/net/${P}v/device"                 # a virtual interface
 echo "nodev /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0" >> "$A/proc/mounts"
 
@@ -156,6 +158,9 @@ has "not run against --root"
 has "dry run: nothing was changed"
 lacks "--force"
 ok "bind by address: the devbind command, IOMMU group 7, ixgbe remembered"
+bn 0 --dry-run --root "$A" 0b:00.0
+has "warning: IOMMU group 16 also holds 0000:0b:00.1"
+ok "a device sharing its IOMMU group: the others named"
 bn 0 --dry-run --root "$A" --user nobody "$IF_FREE"
 has "device 0000:03:00.0"
 has "would run: chown nobody $A/dev/vfio/7"
