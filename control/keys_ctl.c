@@ -62,7 +62,7 @@ struct sg_keyring {
 	struct relay_key *cur;
 	struct relay_key *prev;        /* NULL: no grace period */
 	uint64_t rotated;              /* relay second of the last rotation */
-	uint64_t prev_until;           /* prev is accepted while now < prev_until */
+	uint64_t prev_until;           /* prev is accepted while now < prev_until (until()) */
 	struct relay_key *staged;      /* read by a config reload, not applied yet */
 	struct sg_keys_pub *staged_pub; /* its view, allocated with it (commit cannot fail) */
 	struct relay_key *dying[KEYS_DYING_MAX];
@@ -98,6 +98,16 @@ static void key_drop(struct sg_keyring *r, struct relay_key *k)
 	}
 	/* Room guaranteed: sg_plane_keys_stage refuses a rotation without it. */
 	r->dying[r->n_dying++] = k;
+}
+
+/*
+ * The relay second from which a key rotated out at `from` is refused: at
+ * least grace_s seconds later (the clock counts whole seconds, so up to one
+ * more), and at once for 0.
+ */
+static uint64_t until(uint64_t from, unsigned grace_s)
+{
+	return grace_s ? from + grace_s + 1 : from;
 }
 
 /* The workers' view of the ring as it is now, into v. */
@@ -284,7 +294,7 @@ int sg_plane_keys_commit(struct sg_plane *p, unsigned grace_s)
 	if (!r->staged) {
 		/* A grace period in progress ends grace_s after its rotation. */
 		if (r->prev) {
-			r->prev_until = r->rotated + grace_s;
+			r->prev_until = until(r->rotated, grace_s);
 			expire(p, now); /* key_grace 0 (or shorter than it ran): now */
 		}
 		return 0;
@@ -296,7 +306,7 @@ int sg_plane_keys_commit(struct sg_plane *p, unsigned grace_s)
 		key_drop(r, r->cur);
 	r->cur = r->staged;
 	r->rotated = now;
-	r->prev_until = now + grace_s;
+	r->prev_until = until(now, grace_s);
 	r->staged = NULL;
 	r->staged_pub = NULL;
 	view_fill(r, v);
@@ -355,10 +365,12 @@ void sg_plane_keys_status(const struct sg_plane *p, struct sg_ctl_buf *b, int js
 	if (!r->prev)
 		return;
 	sg_key_to_base64(prev, r->prev->kp.pub);
-	left = r->prev_until > now ? (unsigned long long)(r->prev_until - now) : 0;
+	/* Whole seconds it is still accepted for at least (until(): up to one more). */
+	left = r->prev_until > now + 1 ? (unsigned long long)(r->prev_until - now - 1) : 0;
 	if (json)
 		sg_ctl_buf_printf(b, ", \"previous_public_key\": \"%s\", \"previous_key_left_s\": %llu",
 				  prev, left);
 	else
-		sg_ctl_buf_printf(b, "previous public key %s, accepted %llu s more\n", prev, left);
+		sg_ctl_buf_printf(b, "previous public key %s, accepted at least %llu s more\n",
+				  prev, left);
 }
