@@ -290,6 +290,7 @@ int sg_plane_keys_commit(struct sg_plane *p, unsigned grace_s)
 	struct sg_keyring *r = p->keys;
 	const uint64_t now = p->sessions->now;
 	struct sg_keys_pub *v = r->staged_pub;
+	struct relay_key *gone, *old;
 
 	if (!r->staged) {
 		/* A grace period in progress ends grace_s after its rotation. */
@@ -299,11 +300,9 @@ int sg_plane_keys_commit(struct sg_plane *p, unsigned grace_s)
 		}
 		return 0;
 	}
-	if (r->prev)
-		key_drop(r, r->prev);
-	r->prev = grace_s ? r->cur : NULL;
-	if (!grace_s)
-		key_drop(r, r->cur);
+	gone = r->prev;
+	old = r->cur;
+	r->prev = grace_s ? old : NULL;
 	r->cur = r->staged;
 	r->rotated = now;
 	r->prev_until = until(now, grace_s);
@@ -311,6 +310,11 @@ int sg_plane_keys_commit(struct sg_plane *p, unsigned grace_s)
 	r->staged_pub = NULL;
 	view_fill(r, v);
 	publish(p, v); /* room: sg_plane_keys_stage checked */
+	/* Out of the ring first, then dropped (room for both: stage checked). */
+	if (gone)
+		key_drop(r, gone);
+	if (!grace_s)
+		key_drop(r, old);
 	return 1;
 }
 

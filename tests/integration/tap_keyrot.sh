@@ -11,7 +11,8 @@
 # missing key file changes nothing; a rotation to key 3 with key_grace 3
 # drops key 1 at once (two keys at most) and key 2 after 3 s: clients with
 # a dropped key are refused (handshake_mac1) and time out while key 3
-# clients connect; status shows the keys in force.  HS_LCORES 1: the
+# clients connect; back to key 2 with key_grace 0 drops key 3 at once;
+# status shows the keys in force.  HS_LCORES 1: the
 # X25519 halves run on a handshake lcore (sharing CPU 0), under the key
 # its handshake was handed.
 set -euo pipefail
@@ -155,9 +156,14 @@ echo "keyrot: under load, key 1 and key 2 clients got cookie replies ($c0 -> $c1
 m0=$(mac1)
 conf "$T/k3.key" 3 0
 t0=$(date +%s) # before: the grace starts within the reload
-sctl config reload > "$T/r4.out" || fail "reload: exit $?: $(cat "$T/r4.out")"
-grep -qF "relay key rotated: public key $(cat "$T/k3.pub"); the previous key is accepted for 3 s" \
-	"$T/r4.out" || fail "rotation report: $(cat "$T/r4.out")"
+sctl --json config reload > "$T/r4.json" || fail "reload: exit $?: $(cat "$T/r4.json")"
+python3 - "$T/r4.json" "$(cat "$T/k3.pub")" <<'PY' || fail "rotation report: $(cat "$T/r4.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["applied"] == ["key_file", "key_grace"], r
+assert r["key_rotated"] is True and r["public_key"] == sys.argv[2], r
+assert r["key_grace_s"] == 3, r
+PY
 connects henry "$T/k2.pub" # within key 2's grace
 old3=$(num 'r["control"]["handshakes_old_key"]')
 [ "$old3" = 3 ] || fail "handshakes_old_key $old3 in key 2's grace, want 3"
@@ -181,6 +187,19 @@ exchange 5
 echo "keyrot: key 2 dropped after $((t1 - t0)) s: a key 2 client refused (handshake_mac1" \
 	"$m1 -> $m2), a key 3 client connected"
 
+# 5. key_grace 0: back to key 2, key 3 dropped at once.
+conf "$T/k2.key" 0 0
+sctl config reload > "$T/r5.out" || fail "reload: exit $?: $(cat "$T/r5.out")"
+grep -qxF "relay key rotated: public key $(cat "$T/k2.pub"); the previous key is dropped (key_grace 0)" \
+	"$T/r5.out" || fail "rotation report: $(cat "$T/r5.out")"
+keys_are "$T/k2.pub"
+refused kate "$T/k3.pub"
+m3=$(mac1)
+[ "$m3" -gt "$m2" ] || fail "key 3 client after key_grace 0 not counted ($m2 -> $m3)"
+connects liam "$T/k2.pub"
+exchange 6
+echo "keyrot: key_grace 0: key 3 dropped at once (handshake_mac1 $m2 -> $m3), key 2 clients connect"
+
 # Alice and bob: one session each all along.
 printf '/quit\n' >&4
 printf '/quit\n' >&5
@@ -193,8 +212,8 @@ for f in a b; do
 done
 if [ "$HS" != 0 ]; then
 	prepared=$(num 'sum(l["prepared"] for l in r["handshake_lcores"])')
-	[ "$prepared" -ge 8 ] || fail "handshake lcores prepared $prepared handshakes, want >= 8 (one per client)"
+	[ "$prepared" -ge 9 ] || fail "handshake lcores prepared $prepared handshakes, want >= 9 (one per client)"
 	echo "keyrot: the handshake lcore prepared $prepared handshakes"
 fi
-echo "keyrot: alice and bob kept their one session through 4 reloads, 2 rotations, 5 exchanges"
+echo "keyrot: alice and bob kept their one session through 5 reloads, 3 rotations, 6 exchanges"
 echo PASS
