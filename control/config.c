@@ -68,7 +68,8 @@ static const struct cfg_key cfg_keys[] = {
 	UINT("handshake_lcores", handshake_lcores, 0, SG_CFG_MAX_HS_LCORES),
 	UINT_R("handshake_rate", handshake_rate, 1, 1000000),
 	UINT_R("keepalive", keepalive_s, 5, 3600),
-	OTHER("key_file", K_PATH, key_file),
+	OTHER_R("key_file", K_PATH, key_file),
+	UINT_R("key_grace", key_grace_s, 0, 2592000),
 	UINT_R("log_level", log_level, 0, 8),
 	UINT_R("mailbox_max_ttl", mailbox_max_ttl, 1, 2592000), /* SG_TTL_MAX_S */
 	UINT_R("mailbox_per_user", mailbox_per_user, 1, 65535),
@@ -118,6 +119,7 @@ void sg_config_defaults(struct sg_config *c)
 	c->mailbox_max_ttl = 604800;
 	c->ticket_lifetime_s = 43200;
 	memcpy(c->metrics_listen, listen, sizeof(listen));
+	c->key_grace_s = 86400;
 }
 
 static const struct cfg_key *find_key(const char *name)

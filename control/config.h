@@ -25,7 +25,8 @@ struct sg_config {
 	uint8_t addr6[SG_CFG_MAX_ADDRS][16];   /* address6 (repeatable) */
 	unsigned n_addr6;
 	uint16_t udp_port;                     /* udp_port, default 7443 */
-	char key_file[SG_CFG_PATH_MAX];        /* key_file, required */
+	char key_file[SG_CFG_PATH_MAX];        /* key_file, required (reload: key rotation) */
+	unsigned key_grace_s;                  /* key_grace, default 86400 s: the previous key's */
 	unsigned workers;                      /* workers, default 1 */
 	uint16_t ports[SG_CFG_MAX_PORTS];      /* ports = 0,1 (DPDK port ids), default 0 */
 	unsigned n_ports;

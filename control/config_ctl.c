@@ -14,6 +14,12 @@
  *   rules_file, rules_cache          the rules are compiled again (always: the
  *                                    file may have changed), on the compile
  *                                    thread; the reply waits for it
+ *   key_file, key_grace              the key file is read again (always: it
+ *                                    may have been rewritten in place); a key
+ *                                    other than the current one is rotated in,
+ *                                    the current one accepted key_grace s more
+ *                                    (keys_ctl.c); a missing or bad key file
+ *                                    refuses the whole reload
  *
  * Every other key that changed is named in the reply as needing a restart
  * and keeps its running value.  A file that does not parse, or a value out
@@ -26,6 +32,7 @@
 #include <rte_log.h>
 
 #include "config_ctl.h"
+#include "keys_ctl.h"
 #include "plane.h"
 #include "store.h"
 
@@ -63,12 +70,18 @@ static void copy_reloadable(struct sg_config *c, const struct sg_config *nc)
 	c->log_level = nc->log_level;
 	memcpy(c->rules_file, nc->rules_file, sizeof(c->rules_file));
 	memcpy(c->rules_cache, nc->rules_cache, sizeof(c->rules_cache));
+	memcpy(c->key_file, nc->key_file, sizeof(c->key_file));
+	c->key_grace_s = nc->key_grace_s;
 }
 
-/* Take the reloadable values of nc into the running configuration. */
-static void apply(struct sg_plane *p, const struct sg_config *nc)
+/*
+ * Take the reloadable values of nc into the running configuration (the key
+ * file already staged: sg_plane_keys_stage).  1 when the relay key rotated.
+ */
+static int apply(struct sg_plane *p, const struct sg_config *nc)
 {
 	struct sg_config *c = p->cfg_live;
+	int rotated;
 
 	if (c->handshake_rate != nc->handshake_rate || c->handshake_burst != nc->handshake_burst) {
 		sg_ratelimit_set(&p->ratelimit, nc->handshake_rate, nc->handshake_burst);
@@ -80,9 +93,28 @@ static void apply(struct sg_plane *p, const struct sg_config *nc)
 		sg_store_set_limits(p->store, nc->mailbox_per_user, nc->mailbox_total);
 	if (nc->log_level && nc->log_level != c->log_level)
 		rte_log_set_global_level(nc->log_level); /* 0: EAL's --log-level stays */
+	rotated = sg_plane_keys_commit(p, nc->key_grace_s);
 	copy_reloadable(c, nc);
 	copy_reloadable(p->cfg_read, nc);
 	sg_policy_job_set_cache(p->policy_job, c->rules_cache);
+	return rotated;
+}
+
+/* A rotation in the report: the new public key, the old one's grace. */
+static void report_key(struct sg_plane *p, struct sg_ctl_buf *r, unsigned grace_s, int json)
+{
+	char b64[SG_KEY_B64_LEN + 1];
+
+	sg_key_to_base64(b64, p->key->pub);
+	if (json)
+		sg_ctl_buf_printf(r, ", \"key_rotated\": true, \"public_key\": \"%s\", "
+				     "\"key_grace_s\": %u", b64, grace_s);
+	else if (grace_s)
+		sg_ctl_buf_printf(r, "relay key rotated: public key %s; the previous key is "
+				     "accepted for %u s\n", b64, grace_s);
+	else
+		sg_ctl_buf_printf(r, "relay key rotated: public key %s; the previous key is "
+				     "dropped (key_grace 0)\n", b64);
 }
 
 int sg_plane_config_reload(struct sg_plane *p, int answer, unsigned token, int json,
@@ -93,7 +125,7 @@ int sg_plane_config_reload(struct sg_plane *p, int answer, unsigned token, int j
 	struct sg_config nc;
 	char err[512];
 	unsigned n;
-	int had_rules = p->cfg->rules_file[0] != 0;
+	int had_rules = p->cfg->rules_file[0] != 0, rotated;
 
 	if (!p->config_load || !p->cfg_read) {
 		sg_ctl_buf_printf(b, "config reload: this relay was started without a way to "
@@ -110,8 +142,14 @@ int sg_plane_config_reload(struct sg_plane *p, int answer, unsigned token, int j
 		p->counters[SG_PC_CONFIG_FAILED]++;
 		return SG_CTL_E_ARGS;
 	}
+	/* The key file before anything changes: a bad one refuses it all. */
+	if (sg_plane_keys_stage(p, nc.key_file, err, sizeof(err)) < 0) {
+		sg_ctl_buf_printf(b, "config reload failed, nothing changed: %s", err);
+		p->counters[SG_PC_CONFIG_FAILED]++;
+		return SG_CTL_E_ARGS;
+	}
 	n = sg_config_diff(p->cfg_read, &nc, names, reload, DIFF_MAX);
-	apply(p, &nc);
+	rotated = apply(p, &nc);
 	p->counters[SG_PC_CONFIG_RELOADS]++;
 
 	/* The report: now, or before the rules' when they compile. */
@@ -130,6 +168,8 @@ int sg_plane_config_reload(struct sg_plane *p, int answer, unsigned token, int j
 		list_keys(&r, names, reload, n, 0, 0);
 		sg_ctl_buf_printf(&r, "\n");
 	}
+	if (rotated)
+		report_key(p, &r, nc.key_grace_s, json);
 	if (r.oom) {
 		sg_ctl_buf_free(&r);
 		b->oom = 1;

@@ -31,6 +31,7 @@
 #include "hs_lcore.h"
 #include "metrics_ctl.h"
 #include "metrics_http.h"
+#include "keys_ctl.h"
 #include "plane.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
@@ -98,6 +99,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_RESUME_NO_USER] = "resume_unknown_user",
 	[SG_PC_TICKETS] = "tickets_sent",
 	[SG_PC_KILLED] = "sessions_killed",
+	[SG_PC_HS_OLD_KEY] = "handshakes_old_key",
 };
 
 static void cookie_publish(struct sg_plane *p, uint64_t now);
@@ -354,6 +356,8 @@ int sg_plane_init(struct sg_plane *p, char *err, size_t errlen)
 		return -1;
 	}
 	sg_cookie_checker_init(p->cookie, p->key->pub);
+	if (sg_plane_keys_init(p, err, errlen) != 0)
+		return -1;
 	p->cookie_pub = sg_secure_alloc(sizeof(*p->cookie_pub));
 	if (!p->cookie_pub) {
 		snprintf(err, errlen, "cannot lock memory for the workers' cookie secret");
@@ -479,6 +483,7 @@ unsigned sg_plane_poll(struct sg_plane *p)
 		work += sg_plane_mbox_deliver(p, CTL_DELIVER_BUDGET);
 	work += sg_session_reclaim(p->sessions);
 	work += sg_plane_policy_poll(p);
+	work += sg_plane_keys_poll(p);
 	return work;
 }
 
@@ -511,6 +516,7 @@ void sg_plane_fini(struct sg_plane *p)
 	if (p->ctl)
 		sg_ctl_server_close(p->ctl);
 	p->ctl = NULL;
+	sg_plane_keys_fini(p);
 	if (p->cookie) {
 		sg_cookie_checker_wipe(p->cookie);
 		sg_secure_free(p->cookie);

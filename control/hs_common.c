@@ -7,7 +7,9 @@
  * Invariant of sg_hs_session_install: a session is published only complete
  * (keys, suite, user, endpoint written before the index is stored), and the
  * user's previous session is retired at the same moment, never left live
- * beside the new one.
+ * beside the new one.  Cookie replies are encrypted under the cookie key of
+ * the static key the message's mac1 is under (keys_ctl.c: two during a
+ * rotation's grace period), so a client holding either key can read them.
  */
 #include <string.h>
 #include <time.h>
@@ -15,6 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "hs_common.h"
+#include "keys_ctl.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
 
@@ -51,15 +54,15 @@ int sg_hs_send_back(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *paylo
 	return sg_plane_tx_udp(p, m, t->port, local, &to, payload, plen);
 }
 
-void sg_hs_cookie_reply(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *msg,
-			const uint8_t *src, size_t srclen, uint64_t now)
+void sg_hs_cookie_reply(struct sg_plane *p, struct rte_mbuf *m, const struct sg_cookie_keys *k,
+			const uint8_t *msg, const uint8_t *src, size_t srclen, uint64_t now)
 {
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
 	uint8_t out[SG_COOKIE_REPLY_LEN];
 
-	if (sg_cookie_reply_create(p->cookie, out, msg, t->pkt.payload_len,
-				   sg_le32(msg + SG_INIT_OFF_SENDER), src, srclen, now,
-				   NULL) != SG_OK) {
+	if (sg_cookie_reply_create_keys(p->cookie, k, out, msg, t->pkt.payload_len,
+					sg_le32(msg + SG_INIT_OFF_SENDER), src, srclen, now,
+					NULL) != SG_OK) {
 		p->counters[SG_PC_HS_MAC1]++; /* too short to hold MACs: cannot happen here */
 		rte_pktmbuf_free(m);
 		return;
@@ -105,22 +108,31 @@ int sg_hs_admit(struct sg_plane *p, struct rte_mbuf *m)
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
 	const uint8_t *msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off);
 	const uint64_t now = sg_session_now(p->sessions);
+	const struct sg_cookie_keys *k;
 	uint8_t src[18];
 	size_t srclen;
-	int rc;
+	int rc, which;
 
-	/* Under load the worker checked mac1 and mac2 and took the token: not twice. */
+	/* Which static key: a worker's verdict may predate a key's drop, so always. */
+	which = sg_plane_keys_match(p, msg, t->pkt.payload_len);
+	if (which < 0) {
+		p->counters[SG_PC_HS_MAC1]++;
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	/* Under load the worker checked mac2 and took the token: not twice. */
 	if (t->detail == SG_TOCTL_HS_ADMITTED)
-		return 1;
+		return 1 + which;
+	k = sg_plane_keys_cookie(p, which);
 	srclen = sg_hs_cookie_source(&t->pkt.src, src);
-	rc = sg_cookie_validate(p->cookie, msg, t->pkt.payload_len, src, srclen, now);
+	rc = sg_cookie_validate_keys(p->cookie, k, msg, t->pkt.payload_len, src, srclen, now);
 	if (rc < 0) {
 		p->counters[SG_PC_HS_MAC1]++;
 		rte_pktmbuf_free(m);
 		return 0;
 	}
 	if (p->under_load && rc != SG_MAC_BOTH_OK) {
-		sg_hs_cookie_reply(p, m, msg, src, srclen, now);
+		sg_hs_cookie_reply(p, m, k, msg, src, srclen, now);
 		return 0;
 	}
 	if (p->under_load && !sg_ratelimit_allow(&p->ratelimit, t->pkt.src.family,
@@ -129,5 +141,5 @@ int sg_hs_admit(struct sg_plane *p, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return 0;
 	}
-	return 1;
+	return 1 + which;
 }

@@ -32,18 +32,21 @@ int sg_hs_send_back(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *paylo
 /*
  * Under load, without a valid mac2: answer the handshake message msg in m
  * (an initiation or a RESUME: the sender index is at offset 4 in both) with a
- * cookie reply, back the way it came, instead of any further work.
+ * cookie reply encrypted under k (the static key its mac1 is under), back
+ * the way it came, instead of any further work.
  * Consumes m; counts cookie_replies.
  */
-void sg_hs_cookie_reply(struct sg_plane *p, struct rte_mbuf *m, const uint8_t *msg,
-			const uint8_t *src, size_t srclen, uint64_t now);
+void sg_hs_cookie_reply(struct sg_plane *p, struct rte_mbuf *m, const struct sg_cookie_keys *k,
+			const uint8_t *msg, const uint8_t *src, size_t srclen, uint64_t now);
 
 /*
- * The checks before any DH, for an initiation or a RESUME in m: mac1; under
- * load, mac2 (else a cookie reply); under load, the source's token bucket;
- * none of them again for what a worker admitted (SG_TOCTL_HS_ADMITTED).
- * 1: go on; 0: m was consumed (counted: handshake_mac1, cookie_replies,
- * handshake_ratelimited).
+ * The checks before any DH, for an initiation or a RESUME in m: mac1 under
+ * the current static key or, during a rotation's grace period, the previous
+ * one (keys_ctl.h); under load, mac2 (else a cookie reply); under load, the
+ * source's token bucket; only mac1 again for what a worker admitted
+ * (SG_TOCTL_HS_ADMITTED): the key may have been dropped since.
+ * 1 + the key's index (SG_KEY_CURRENT, SG_KEY_PREVIOUS): go on; 0: m was
+ * consumed (counted: handshake_mac1, cookie_replies, handshake_ratelimited).
  */
 int sg_hs_admit(struct sg_plane *p, struct rte_mbuf *m);
 

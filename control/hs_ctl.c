@@ -21,6 +21,13 @@
  * (crypto/cookie.c: replaced when older than 120 s of the relay clock,
  * whenever a cookie is made or checked).
  *
+ * The relay may hold two static keys (keys_ctl.c: after a rotation, the
+ * previous one for key_grace seconds): mac1 tells which one the client
+ * used, and the X25519 half runs under that one's private key (x->key,
+ * held from here until sg_plane_handshake_finish so that it cannot be
+ * wiped under a handshake lcore); a response under the previous key is
+ * counted handshakes_old_key as well as handshakes.
+ *
  * Each refusal is counted under its own control-plane counter and nothing is
  * sent back (the client retries).  With a store, the user's record (new, or
  * its new timestamp and last-seen time) joins the open batch and the
@@ -38,6 +45,7 @@
 #include "crypto/handshake.h"
 #include "hs_common.h"
 #include "hs_lcore.h"
+#include "keys_ctl.h"
 #include "plane.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
@@ -56,22 +64,28 @@ void sg_plane_handshake(struct sg_plane *p, struct rte_mbuf *m)
 	const struct sg_toctl *t = rte_mbuf_to_priv(m);
 	const uint8_t *msg = rte_pktmbuf_mtod_offset(m, const uint8_t *, t->pkt.payload_off);
 	struct sg_hs_prep *x = sg_hs_prep_of(m);
+	int admitted;
 
 	if (!x) { /* no room for the state: cannot happen with the relay's mbufs */
 		p->counters[SG_PC_HS_MAC1]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (!sg_hs_admit(p, m))
+	admitted = sg_hs_admit(p, m);
+	if (!admitted)
 		return;
+	/* The key its mac1 is under, held until finish releases it (keys_ctl.c). */
+	x->key = sg_plane_keys_hold(p, admitted - 1);
+	x->old_key = admitted - 1 == SG_KEY_PREVIOUS;
 	if (p->n_hs_lcores) {
 		if (sg_hs_lcore_submit(&p->hs_lcores[p->hs_next++ % p->n_hs_lcores], m) != 0) {
+			sg_plane_keys_release(p, x->key);
 			p->counters[SG_PC_HS_BUSY]++;
 			rte_pktmbuf_free(m);
 		}
 		return; /* back through sg_plane_handshake_finish() */
 	}
-	sg_hs_prep_run(x, p->key, msg, t->pkt.payload_len);
+	sg_hs_prep_run(x, msg, t->pkt.payload_len);
 	sg_plane_handshake_finish(p, m);
 }
 
@@ -84,9 +98,12 @@ void sg_plane_handshake_finish(struct sg_plane *p, struct rte_mbuf *m)
 	struct sg_user *u;
 	uint8_t resp[SG_RESP_LEN];
 	uint32_t index;
-	int created = 0;
+	int created = 0, old_key = x->old_key;
 	uint8_t suite;
 
+	/* The X25519 half is done: the static key is not needed any more. */
+	sg_plane_keys_release(p, x->key);
+	x->key = NULL;
 	if (x->rc != SG_OK) {
 		refuse(p, m, x, x->rc == SG_E_VERSION ? SG_PC_HS_VERSION : SG_PC_HS_NOISE);
 		return;
@@ -140,8 +157,11 @@ void sg_plane_handshake_finish(struct sg_plane *p, struct rte_mbuf *m)
 		p->counters[SG_PC_SIGNUPS]++;
 	sg_wipe(x, sizeof(*x));
 	p->holding = p->store != NULL;
-	if (sg_hs_send_back(p, m, resp, sizeof(resp)) == 0)
+	if (sg_hs_send_back(p, m, resp, sizeof(resp)) == 0) {
 		p->counters[SG_PC_HANDSHAKES]++;
+		if (old_key)
+			p->counters[SG_PC_HS_OLD_KEY]++;
+	}
 	sg_plane_ticket_send(p, s); /* for a resumption next time (resume_ctl.c) */
 	p->holding = 0;
 	sg_plane_mbox_online(p, s, index);

@@ -2,6 +2,11 @@
 /*
  * hs_lcore.c - handshake lcores (see hs_lcore.h): the X25519 half of each
  * handshake, handed over and back through a pair of rings.
+ *
+ * Invariant: every handshake taken from the in ring is put on the out ring
+ * (nothing is dropped here), so the main lcore's count of handshakes
+ * holding a relay key (keys_ctl.c) falls to zero only when no handshake
+ * lcore can still read that key.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -32,24 +37,21 @@ struct sg_hs_prep *sg_hs_prep_of(struct rte_mbuf *m)
 	return (struct sg_hs_prep *)at;
 }
 
-void sg_hs_prep_run(struct sg_hs_prep *x, const struct sg_keypair *key, const uint8_t *msg,
-		    uint16_t len)
+void sg_hs_prep_run(struct sg_hs_prep *x, const uint8_t *msg, uint16_t len)
 {
 	memset(&x->hs, 0, sizeof(x->hs));
-	x->rc = sg_hs_initiation_consume(&x->hs, key, msg, len, &x->ip, x->client_pub);
+	x->rc = sg_hs_initiation_consume(&x->hs, x->key, msg, len, &x->ip, x->client_pub);
 	if (x->rc == SG_OK)
 		x->rc = sg_hs_response_prepare(&x->hs, x->resp, NULL);
 }
 
 int sg_hs_lcore_init(struct sg_hs_lcore *l, unsigned id, unsigned ring_size, int socket,
-		     const struct sg_keypair *key, struct sg_wake *main_wake, volatile int *stop,
-		     char *err, size_t errlen)
+		     struct sg_wake *main_wake, volatile int *stop, char *err, size_t errlen)
 {
 	char name[RTE_RING_NAMESIZE];
 
 	memset(l, 0, sizeof(*l));
 	l->id = id;
-	l->key = key;
 	l->main_wake = main_wake;
 	l->stop = stop;
 	snprintf(name, sizeof(name), "sg_hsin_%u", id);
@@ -132,9 +134,8 @@ int sg_hs_lcore_main(void *arg)
 			struct sg_hs_prep *x = sg_hs_prep_of(ms[i]);
 
 			/* Submitted only with room for x (sg_plane_handshake checks). */
-			sg_hs_prep_run(x, l->key,
-				       rte_pktmbuf_mtod_offset(ms[i], const uint8_t *,
-							       t->pkt.payload_off),
+			sg_hs_prep_run(x, rte_pktmbuf_mtod_offset(ms[i], const uint8_t *,
+								  t->pkt.payload_off),
 				       t->pkt.payload_len);
 		}
 		/* Cannot fail: submit keeps both rings together below the out ring's size. */

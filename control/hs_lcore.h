@@ -14,8 +14,14 @@
  *   -> out ring -> main: sg_plane_handshake_finish()
  *
  * The state travels in the mbuf's tailroom (struct sg_hs_prep, wiped by
- * the main lcore when it is done with it).  A handshake lcore touches no
- * table: only the relay's key (read-only), its two rings and libsodium.
+ * the main lcore when it is done with it), with the relay static key its
+ * mac1 is under (x->key: current or, in a rotation's grace period, the
+ * previous one).  A handshake lcore touches no table: only that key
+ * (read-only), its two rings and libsodium.  The key is not wiped while a
+ * handshake holding it is in either ring or on the lcore: the main lcore
+ * counts it held from submission until sg_plane_handshake_finish
+ * (keys_ctl.c: sg_plane_keys_hold, _release), and the lcore returns every
+ * handshake it takes.
  * When idle it sleeps in poll(2) on its eventfd (wake.h), kicked by the
  * main lcore, so it may share a CPU with the main lcore; it kicks the main
  * lcore when it has results.  Rings are single-producer/single-consumer;
@@ -43,20 +49,20 @@ struct sg_hs_prep {
 	struct sg_init_payload ip;
 	uint8_t client_pub[SG_KEY_LEN];
 	uint8_t resp[SG_RESP_LEN];
+	const struct sg_keypair *key; /* the relay key its mac1 is under (held: keys_ctl.h) */
 	int rc;            /* SG_OK, or why message 1 or the response's DH failed */
+	uint8_t old_key;   /* key is the previous one (counted handshakes_old_key) */
 };
 
 /* The scratch of m (aligned, in its tailroom), or NULL if it has no room. */
 struct sg_hs_prep *sg_hs_prep_of(struct rte_mbuf *m);
 
-/* The X25519 half of the initiation msg (len bytes): fills x, x->rc. */
-void sg_hs_prep_run(struct sg_hs_prep *x, const struct sg_keypair *key, const uint8_t *msg,
-		    uint16_t len);
+/* The X25519 half of the initiation msg (len bytes) under x->key: fills x, x->rc. */
+void sg_hs_prep_run(struct sg_hs_prep *x, const uint8_t *msg, uint16_t len);
 
 struct sg_hs_lcore {
 	struct rte_ring *in;          /* main -> lcore */
 	struct rte_ring *out;         /* lcore -> main */
-	const struct sg_keypair *key;
 	struct sg_wake wake;          /* the main lcore kicks it */
 	struct sg_wake *main_wake;    /* it kicks the main lcore */
 	volatile int *stop;
@@ -68,8 +74,7 @@ struct sg_hs_lcore {
 
 /* Rings of ring_size (a power of two) on socket.  0, or -1 with err. */
 int sg_hs_lcore_init(struct sg_hs_lcore *l, unsigned id, unsigned ring_size, int socket,
-		     const struct sg_keypair *key, struct sg_wake *main_wake, volatile int *stop,
-		     char *err, size_t errlen);
+		     struct sg_wake *main_wake, volatile int *stop, char *err, size_t errlen);
 /* After the lcore stopped: frees what is still in the rings (scratch wiped). */
 void sg_hs_lcore_fini(struct sg_hs_lcore *l);
 

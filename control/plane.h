@@ -35,6 +35,7 @@ struct rte_ring;
 struct sg_ack_entry;
 struct sg_hs_lcore;
 struct sg_metrics_ctl;
+struct sg_keyring;
 struct sg_registry;
 struct sg_store;
 struct sg_user;
@@ -115,6 +116,7 @@ enum sg_plane_counter {
 	SG_PC_RESUME_NO_USER,  /* dropped: the ticket's user is not registered */
 	SG_PC_TICKETS,         /* TICKET sent */
 	SG_PC_KILLED,          /* sessions ended by the operator (surgectl sessions kill) */
+	SG_PC_HS_OLD_KEY,      /* handshakes and resumptions answered under the previous static key */
 	SG_PC_MAX,
 };
 
@@ -155,6 +157,19 @@ struct sg_cookie_pub {
 	uint32_t seq;         /* 0: nothing published yet */
 	uint8_t secret[SG_KEY_LEN];
 	uint64_t born;
+};
+
+/*
+ * The relay's static keys as the workers see them (keys_ctl.c): the mac1
+ * and cookie-reply keys (public material) of the current key, key[0], and
+ * of the previous one, key[1], while a rotation's grace period lasts (n 2).
+ * Immutable once published: p->keys_pub is swapped with a release store and
+ * the view it replaces freed after the session table's RCU grace period.
+ */
+struct sg_keys_pub {
+	struct sg_cookie_keys key[2];
+	uint32_t n;          /* keys accepted: 1, or 2 during a grace period */
+	uint64_t token;      /* RCU QSBR token once retired (the control plane's) */
 };
 
 struct sg_policy;
@@ -210,7 +225,7 @@ struct sg_plane {
 	const struct sg_config *cfg;
 	struct sg_session_table *sessions;
 	struct sg_registry *registry;
-	const struct sg_keypair *key;         /* in secure memory */
+	const struct sg_keypair *key;         /* the current key (keys_ctl.c), in secure memory */
 	struct sg_ctl_server *ctl;
 	struct rte_ring **rings;              /* session-bound frames, one per worker (+1,
 						 see dataplane/port.h) */
@@ -236,6 +251,8 @@ struct sg_plane {
 	void *worker_stats_arg;
 	struct sg_cookie_checker *cookie;     /* in secure memory */
 	struct sg_cookie_pub *cookie_pub;     /* its secret for the workers (secure memory) */
+	struct sg_keyring *keys;              /* static keys: current, previous (keys_ctl.c) */
+	struct sg_keys_pub *keys_pub;         /* their public part, published to the workers */
 	struct sg_wake wake;                  /* workers kick it when they hand frames over */
 	struct sg_ratelimit ratelimit;        /* per-source handshake buckets (under load) */
 	/* Handshake lcores (hs_lcore.h); none: the main lcore does the X25519 too. */

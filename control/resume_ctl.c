@@ -11,6 +11,8 @@
  *   response -> keys -> publish (replacing the user's previous session) ->
  *   RESUME_RESP back the way RESUME came -> a fresh TICKET in the new session.
  *
+ * mac1 may be under the previous static key during a rotation's grace
+ * period (keys_ctl.c); such a resumption is counted handshakes_old_key too.
  * No X25519 anywhere on this path.  The checks before the ticket are the
  * full handshake's, with the same counters (handshake_mac1, cookie_replies,
  * handshake_ratelimited), and so are suite and table-full refusals; the
@@ -30,6 +32,7 @@
 #include "crypto/keys.h"
 #include "crypto/resume.h"
 #include "hs_common.h"
+#include "keys_ctl.h"
 #include "plane.h"
 #include "proto/status.h"
 #include "registry.h"
@@ -68,7 +71,7 @@ void sg_plane_resume(struct sg_plane *p, struct rte_mbuf *m)
 	uint8_t resp[SG_RRESP_LEN];
 	uint64_t user_id = 0;
 	uint32_t index;
-	int rc;
+	int rc, admitted;
 	uint8_t suite;
 
 	memset(&rs, 0, sizeof(rs));
@@ -76,7 +79,8 @@ void sg_plane_resume(struct sg_plane *p, struct rte_mbuf *m)
 		refuse(p, m, &rs, SG_PC_RESUME_BAD_TICKET);
 		return;
 	}
-	if (!sg_hs_admit(p, m))
+	admitted = sg_hs_admit(p, m); /* mac1 under either static key (keys_ctl.c) */
+	if (!admitted)
 		return;
 	sg_ticket_ring_tick(p->tickets, unix_now);
 	rc = sg_resume_consume(&rs, p->tickets, msg, t->pkt.payload_len, unix_now, &ip, &user_id);
@@ -127,8 +131,11 @@ void sg_plane_resume(struct sg_plane *p, struct rte_mbuf *m)
 	sg_hs_session_install(p, m, s, index, u->id, suite, rs.remote_index);
 	sg_resume_wipe(&rs);
 	p->holding = p->store != NULL;
-	if (sg_hs_send_back(p, m, resp, sizeof(resp)) == 0)
+	if (sg_hs_send_back(p, m, resp, sizeof(resp)) == 0) {
 		p->counters[SG_PC_RESUMPTIONS]++;
+		if (admitted - 1 == SG_KEY_PREVIOUS)
+			p->counters[SG_PC_HS_OLD_KEY]++;
+	}
 	sg_plane_ticket_send(p, s);
 	p->holding = 0;
 	sg_plane_mbox_online(p, s, index);

@@ -2,8 +2,10 @@
 /*
  * stats_ctl.c - what the relay says about itself on the operator socket:
  * "stats" (every counter: control plane, store, policy, handshake lcores,
- * workers) and "status" (version, uptime, workers, ports, crypto).  Read
- * only: counters are relaxed snapshots, each with one writer elsewhere.
+ * workers) and "status" (version, uptime, workers, ports, crypto, the
+ * relay's public key and, during a key rotation's grace period, the
+ * previous one).  Read only: counters are relaxed snapshots, each with one
+ * writer elsewhere.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include "crypto/crypto.h"
 #include "hs_lcore.h"
+#include "keys_ctl.h"
 #include "plane.h"
 #include "registry.h"
 #include "store.h"
@@ -122,7 +125,7 @@ int sg_plane_ctl_status(struct sg_plane *p, const struct sg_ctl_request *r, stru
 
 	if (json)
 		sg_ctl_buf_printf(b, "{\"version\": \"%s\", \"uptime_s\": %llu, "
-				     "\"workers\": %u, \"ports\": %u, \"aes256gcm\": %s}\n",
+				     "\"workers\": %u, \"ports\": %u, \"aes256gcm\": %s, ",
 				  SG_VERSION, (unsigned long long)up, p->n_workers,
 				  p->cfg->n_ports, sg_crypto_have_aes256gcm() ? "true" : "false");
 	else
@@ -131,5 +134,9 @@ int sg_plane_ctl_status(struct sg_plane *p, const struct sg_ctl_request *r, stru
 				  SG_VERSION, (unsigned long long)up, p->n_workers,
 				  p->cfg->n_ports,
 				  sg_crypto_have_aes256gcm() ? "in hardware" : "unavailable");
+	/* The static key(s) clients must hold (keys_ctl.c), as --pubkey prints them. */
+	sg_plane_keys_status(p, b, json);
+	if (json)
+		sg_ctl_buf_printf(b, "}\n");
 	return SG_CTL_OK;
 }

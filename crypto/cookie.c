@@ -7,6 +7,8 @@
  * when a cookie is made or checked; a client uses a cookie only while it is
  * younger than SG_COOKIE_SECRET_MAX_AGE_S - SG_COOKIE_LATENCY_S; a cookie
  * reply is accepted only as the answer to the last message this maker sent.
+ * The *_keys variants differ from the plain ones only in whose mac1 and
+ * cookie keys they use (a relay with two static keys); the secret is c's.
  */
 #include <string.h>
 
@@ -95,8 +97,9 @@ int sg_cookie_mac1_valid(const uint8_t mac1_key[SG_KEY_LEN], const uint8_t *msg,
 	return sodium_memcmp(mac, msg + len - 2 * SG_MAC_LEN, SG_MAC_LEN) == 0;
 }
 
-int sg_cookie_validate(struct sg_cookie_checker *c, const uint8_t *msg, size_t len,
-		       const uint8_t *src, size_t srclen, uint64_t now)
+/* The checks of sg_cookie_validate under the given mac1 key. */
+static int validate(struct sg_cookie_checker *c, const uint8_t mac1_key[SG_KEY_LEN],
+		    const uint8_t *msg, size_t len, const uint8_t *src, size_t srclen, uint64_t now)
 {
 	uint8_t mac[SG_MAC_LEN], cookie[SG_COOKIE_LEN];
 	const uint8_t *mac1, *mac2;
@@ -107,7 +110,7 @@ int sg_cookie_validate(struct sg_cookie_checker *c, const uint8_t *msg, size_t l
 	mac1 = msg + len - 2 * SG_MAC_LEN;
 	mac2 = msg + len - SG_MAC_LEN;
 
-	mac16(mac, c->mac1_key, sizeof(c->mac1_key), msg, len - 2 * SG_MAC_LEN);
+	mac16(mac, mac1_key, SG_KEY_LEN, msg, len - 2 * SG_MAC_LEN);
 	if (sodium_memcmp(mac, mac1, SG_MAC_LEN) != 0)
 		return SG_E_MAC1;
 
@@ -120,10 +123,11 @@ int sg_cookie_validate(struct sg_cookie_checker *c, const uint8_t *msg, size_t l
 	return ok ? SG_MAC_BOTH_OK : SG_MAC_MAC1_OK;
 }
 
-int sg_cookie_reply_create(struct sg_cookie_checker *c, uint8_t out[SG_COOKIE_REPLY_LEN],
-			   const uint8_t *msg, size_t len, uint32_t receiver_index,
-			   const uint8_t *src, size_t srclen, uint64_t now,
-			   const uint8_t *nonce_fixed)
+/* The cookie reply, encrypted under the given cookie key. */
+static int reply_create(struct sg_cookie_checker *c, const uint8_t cookie_key[SG_KEY_LEN],
+			uint8_t out[SG_COOKIE_REPLY_LEN], const uint8_t *msg, size_t len,
+			uint32_t receiver_index, const uint8_t *src, size_t srclen, uint64_t now,
+			const uint8_t *nonce_fixed)
 {
 	uint8_t cookie[SG_COOKIE_LEN];
 	uint8_t *nonce = out + SG_COOKIE_OFF_NONCE;
@@ -141,9 +145,55 @@ int sg_cookie_reply_create(struct sg_cookie_checker *c, uint8_t out[SG_COOKIE_RE
 	/* AD: the mac1 of the message being answered. */
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + SG_COOKIE_OFF_COOKIE, NULL, cookie,
 						   sizeof(cookie), msg + len - 2 * SG_MAC_LEN,
-						   SG_MAC_LEN, NULL, nonce, c->cookie_key);
+						   SG_MAC_LEN, NULL, nonce, cookie_key);
 	sodium_memzero(cookie, sizeof(cookie));
 	return SG_OK;
+}
+
+int sg_cookie_validate(struct sg_cookie_checker *c, const uint8_t *msg, size_t len,
+		       const uint8_t *src, size_t srclen, uint64_t now)
+{
+	return validate(c, c->mac1_key, msg, len, src, srclen, now);
+}
+
+int sg_cookie_reply_create(struct sg_cookie_checker *c, uint8_t out[SG_COOKIE_REPLY_LEN],
+			   const uint8_t *msg, size_t len, uint32_t receiver_index,
+			   const uint8_t *src, size_t srclen, uint64_t now,
+			   const uint8_t *nonce_fixed)
+{
+	return reply_create(c, c->cookie_key, out, msg, len, receiver_index, src, srclen, now,
+			    nonce_fixed);
+}
+
+void sg_cookie_keys_init(struct sg_cookie_keys *k, const uint8_t our_pub[SG_KEY_LEN])
+{
+	derive_key(k->mac1_key, mac1_label, our_pub);
+	derive_key(k->cookie_key, cookie_label, our_pub);
+}
+
+int sg_cookie_mac1_match(const struct sg_cookie_keys *keys, unsigned n, const uint8_t *msg,
+			 size_t len)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (sg_cookie_mac1_valid(keys[i].mac1_key, msg, len))
+			return (int)i;
+	return -1;
+}
+
+int sg_cookie_validate_keys(struct sg_cookie_checker *c, const struct sg_cookie_keys *k,
+			    const uint8_t *msg, size_t len, const uint8_t *src, size_t srclen,
+			    uint64_t now)
+{
+	return validate(c, k->mac1_key, msg, len, src, srclen, now);
+}
+
+int sg_cookie_reply_create_keys(struct sg_cookie_checker *c, const struct sg_cookie_keys *k,
+				uint8_t out[SG_COOKIE_REPLY_LEN], const uint8_t *msg, size_t len,
+				uint32_t receiver_index, const uint8_t *src, size_t srclen,
+				uint64_t now, const uint8_t *nonce_fixed)
+{
+	return reply_create(c, k->cookie_key, out, msg, len, receiver_index, src, srclen, now,
+			    nonce_fixed);
 }
 
 void sg_cookie_maker_init(struct sg_cookie_maker *m, const uint8_t peer_pub[SG_KEY_LEN])

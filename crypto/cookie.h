@@ -16,6 +16,13 @@
  * relay asks for it (by answering with a cookie reply) when under load.
  * Times are seconds of the caller's monotonic clock, passed in for tests.
  * The source address is opaque bytes: the IP address then the UDP port.
+ *
+ * A relay that accepts two static keys (a key rotation's grace period,
+ * control/keys_ctl.c) keeps one checker for the rotating secret and one
+ * struct sg_cookie_keys per static key: mac1 tells which key the client
+ * used (sg_cookie_mac1_match), and the *_keys variants check mac2 and
+ * encrypt the cookie reply under that key's pair.  mac2 and the cookie do
+ * not depend on the static key, so one secret serves both.
  */
 #ifndef SG_CRYPTO_COOKIE_H
 #define SG_CRYPTO_COOKIE_H
@@ -33,6 +40,12 @@ struct sg_cookie_checker {
 	uint64_t secret_born;
 	uint8_t secret_valid;
 	uint8_t follower;  /* never rotates: holds another checker's secret (sg_cookie_checker_follow) */
+};
+
+/* The mac1 and cookie-reply keys of one relay static public key (public material). */
+struct sg_cookie_keys {
+	uint8_t mac1_key[SG_KEY_LEN];
+	uint8_t cookie_key[SG_KEY_LEN];
 };
 
 /* Client side, one per peer it sends handshakes to. */
@@ -67,6 +80,27 @@ int sg_cookie_validate(struct sg_cookie_checker *c, const uint8_t *msg, size_t l
  * 1 valid, 0 not (or too short).
  */
 int sg_cookie_mac1_valid(const uint8_t mac1_key[SG_KEY_LEN], const uint8_t *msg, size_t len);
+
+void sg_cookie_keys_init(struct sg_cookie_keys *k, const uint8_t our_pub[SG_KEY_LEN]);
+
+/*
+ * Which of keys[0 .. n) msg's mac1 is keyed with: its index (the first
+ * that matches), or -1 (none, or too short).  Read-only, any thread.
+ */
+int sg_cookie_mac1_match(const struct sg_cookie_keys *keys, unsigned n, const uint8_t *msg,
+			 size_t len);
+
+/*
+ * sg_cookie_validate and sg_cookie_reply_create under the key pair k
+ * instead of c's own: c supplies only the secret (it may be a follower).
+ */
+int sg_cookie_validate_keys(struct sg_cookie_checker *c, const struct sg_cookie_keys *k,
+			    const uint8_t *msg, size_t len, const uint8_t *src, size_t srclen,
+			    uint64_t now);
+int sg_cookie_reply_create_keys(struct sg_cookie_checker *c, const struct sg_cookie_keys *k,
+				uint8_t out[SG_COOKIE_REPLY_LEN], const uint8_t *msg, size_t len,
+				uint32_t receiver_index, const uint8_t *src, size_t srclen,
+				uint64_t now, const uint8_t *nonce_fixed);
 
 /*
  * Build the cookie reply answering msg (a handshake message whose mac1 was

@@ -354,7 +354,7 @@ static int relay_start(struct relay *r)
 		if (!r->hs)
 			return fail("handshake lcores", "out of memory");
 		for (unsigned h = 0; h < r->cfg.handshake_lcores; h++)
-			if (sg_hs_lcore_init(&r->hs[h], h, 1024, socket, r->key, &r->plane.wake,
+			if (sg_hs_lcore_init(&r->hs[h], h, 1024, socket, &r->plane.wake,
 					     &stop_flag, err, sizeof(err)) != 0)
 				return fail("handshake lcores", err);
 		r->plane.hs_lcores = r->hs;
@@ -377,11 +377,15 @@ static int relay_start(struct relay *r)
 	/* Capture readers: the workers and the control lcore (reader n). */
 	if (sg_capture_ctl_init(&r->plane, n + 1, socket, sg_capture_tap, err, sizeof(err)) != 0)
 		return fail("capture", err);
+	/* The plane's key ring holds its own locked copy (and rotates it): ours goes. */
+	sg_keypair_wipe(r->key);
+	sg_secure_free(r->key);
+	r->key = NULL;
 	for (unsigned w = 0; w <= n; w++) {
 		struct sg_worker *wk = &r->workers[w];
 
-		wk->mac1_key = r->plane.cookie->mac1_key; /* constant from here on */
-		wk->cookie = *r->plane.cookie;            /* its keys; the secret follows */
+		wk->keys = &r->plane.keys_pub;            /* the key ring's view (keys_ctl.c) */
+		wk->cookie = *r->plane.cookie;            /* its secret follows; keys: wk->keys */
 		wk->cookie.follower = 1;
 		wk->cookie_seq = 0;
 		wk->cookie_pub = r->plane.cookie_pub;
@@ -530,7 +534,7 @@ int main(int argc, char **argv)
 
 	rc = relay_start(&r);
 	if (rc == 0) {
-		sg_key_to_base64(b64, r.key->pub);
+		sg_key_to_base64(b64, r.plane.key->pub);
 		printf("surge-relay: ready: %u worker(s), %u port(s), udp port %u, public key %s\n",
 		       r.cfg.workers, r.cfg.n_ports, r.cfg.udp_port, b64);
 		if (r.cfg.store_dir[0])
@@ -563,8 +567,10 @@ int main(int argc, char **argv)
 		printf("surge-relay: stopping\n");
 	}
 	relay_stop(&r);
-	sg_keypair_wipe(r.key);
-	sg_secure_free(r.key);
+	if (r.key) { /* start-up failed before the plane's key ring took it */
+		sg_keypair_wipe(r.key);
+		sg_secure_free(r.key);
+	}
 	rte_eal_cleanup();
 	fflush(stdout);
 	return rc == 0 ? 0 : 1;

@@ -221,11 +221,14 @@ static int cookie_sync(struct sg_worker *w)
  * time, no DH), and one whose mac2 is valid takes a token from this
  * worker's bucket for its source (else it is dropped, handshake_ratelimited):
  * a flood is shed by cookies and buckets at the edge (PROTOCOL.md section
- * 5).  -1: m consumed; 1: admitted (mac2 and token checked here); 0: not
- * under load here, the control plane decides.
+ * 5).  k: the mac1 and cookie keys of the static key msg's mac1 is under
+ * (the reply is readable only under that key; NULL: no keys published, the
+ * control plane decides).  -1: m consumed; 1: admitted (mac2 and token
+ * checked here); 0: not under load here, the control plane decides.
  */
 static int cookie_shed(struct sg_worker *w, unsigned pi, struct rte_mbuf *m,
-		       const struct sg_pkt *pk, const uint8_t *msg, uint64_t now)
+		       const struct sg_pkt *pk, const uint8_t *msg, uint64_t now,
+		       const struct sg_cookie_keys *k)
 {
 	uint8_t src[18], out[SG_COOKIE_REPLY_LEN];
 	size_t srclen;
@@ -233,11 +236,11 @@ static int cookie_shed(struct sg_worker *w, unsigned pi, struct rte_mbuf *m,
 	unsigned hl;
 	uint8_t *f;
 
-	if (!w->under_load || !__atomic_load_n(w->under_load, __ATOMIC_RELAXED) ||
+	if (!k || !w->under_load || !__atomic_load_n(w->under_load, __ATOMIC_RELAXED) ||
 	    !cookie_sync(w))
 		return 0;
 	srclen = sg_hs_cookie_source(&pk->src, src);
-	if (sg_cookie_validate(&w->cookie, msg, pk->payload_len, src, srclen, now) ==
+	if (sg_cookie_validate_keys(&w->cookie, k, msg, pk->payload_len, src, srclen, now) ==
 	    SG_MAC_BOTH_OK) {
 		/* Proved its address: its source's rate, then the control plane. */
 		if (w->limits &&
@@ -251,9 +254,9 @@ static int cookie_shed(struct sg_worker *w, unsigned pi, struct rte_mbuf *m,
 			return drop(w, m, SG_DROP_RATELIMITED), -1;
 		return 1;
 	}
-	if (sg_cookie_reply_create(&w->cookie, out, msg, pk->payload_len,
-				   sg_le32(msg + SG_INIT_OFF_SENDER), src, srclen, now,
-				   NULL) != SG_OK)
+	if (sg_cookie_reply_create_keys(&w->cookie, k, out, msg, pk->payload_len,
+					sg_le32(msg + SG_INIT_OFF_SENDER), src, srclen, now,
+					NULL) != SG_OK)
 		return drop(w, m, SG_DROP_MAC1), -1; /* too short for MACs: classify forbids it */
 	to = pk->src;
 	if (w->cfg->has_gateway_mac)
@@ -307,6 +310,7 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 	const uint8_t *mac = w->port_mac[pi];
 	const uint8_t *addr;
 	int shed;
+	const struct sg_cookie_keys *ck = NULL;
 	const struct sg_aead_ctx *ctx;
 	struct sg_session *s;
 	uint8_t *payload;
@@ -356,10 +360,21 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 		return drop(w, m, classify_drop(rc)), 0;
 	/* Initiations and resumptions share the handshake ring (control.c: resumptions first). */
 	if (rc == SG_MSG_HANDSHAKE_INIT || rc == SG_MSG_RESUME) {
-		/* mac1 here, so forged handshakes never take a ring slot or control time. */
-		if (w->mac1_key && !sg_cookie_mac1_valid(w->mac1_key, payload, pk->payload_len))
-			return drop(w, m, SG_DROP_MAC1), 0;
-		shed = cookie_shed(w, pi, m, pk, payload, now);
+		/*
+		 * mac1 here, so forged handshakes never take a ring slot or control
+		 * time: under the current static key, or the previous one during a
+		 * rotation's grace period (keys_ctl.c; the view is RCU-protected:
+		 * this worker's quiescent state comes after the burst).
+		 */
+		if (w->keys) {
+			const struct sg_keys_pub *kv = __atomic_load_n(w->keys, __ATOMIC_ACQUIRE);
+			int which = sg_cookie_mac1_match(kv->key, kv->n, payload, pk->payload_len);
+
+			if (which < 0)
+				return drop(w, m, SG_DROP_MAC1), 0;
+			ck = &kv->key[which];
+		}
+		shed = cookie_shed(w, pi, m, pk, payload, now, ck);
 		if (shed < 0)
 			return 0;
 		return to_ctl(w, m, pi, SG_TOCTL_HANDSHAKE, 0, shed ? SG_TOCTL_HS_ADMITTED : 0), 0;

@@ -23,6 +23,7 @@ struct rte_ring;
 struct rte_mempool;
 struct rte_eth_dev_tx_buffer;
 struct sg_capture_desc;
+struct sg_keys_pub;
 
 struct sg_worker_counters {
 	uint64_t rx_frames, rx_bytes;
@@ -42,7 +43,8 @@ struct sg_worker {
 	struct rte_ring *to_ctl;          /* session-bound frames for the control plane */
 	struct rte_ring *to_hs;           /* handshake initiations (lower priority) */
 	struct sg_wake *wake;             /* kicked after handing frames over, or NULL */
-	const uint8_t *mac1_key;          /* the relay's (constant): forged handshakes stop here */
+	/* The relay's static keys, published (plane.h), or NULL: forged handshakes stop here. */
+	struct sg_keys_pub *const *keys;
 	/* Under load, initiations without a valid mac2 get a COOKIE_REPLY here. */
 	const uint8_t *under_load;        /* the control plane's flag (relaxed), or NULL */
 	const struct sg_cookie_pub *cookie_pub; /* its secret, published (seqlock) */

@@ -2,7 +2,8 @@
 /*
  * test_cookie.c - mac1/mac2 and the cookie reply path, with explicit clocks:
  * cookie issued and used, bound to the source address, secret rotation,
- * client-side expiry, replies bound to the message they answer.
+ * client-side expiry, replies bound to the message they answer; two
+ * static keys behind one secret (a key rotation's grace period).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -253,6 +254,93 @@ static void test_fixed_nonce_is_deterministic(void **state)
 	assert_memory_equal(a + SG_COOKIE_OFF_NONCE, n, sizeof(n));
 }
 
+/*
+ * A relay with two static keys (a rotation's grace period): mac1 tells
+ * which key the client used; one secret (owner, and a worker's follower)
+ * answers each client under its own key's cookie key, and either validates
+ * the mac2 that follows; a reply encrypted under the other key is refused
+ * by the client; a message under neither key matches nothing.
+ */
+static void test_two_keys(void **state)
+{
+	struct sg_keypair old_kp, new_kp, other;
+	struct sg_cookie_keys keys[2], stranger;
+	struct sg_cookie_checker owner, w;
+	struct sg_cookie_maker old_mk, new_mk, other_mk;
+	uint8_t m_old[SG_INIT_LEN], m_new[SG_INIT_LEN], m_other[SG_INIT_LEN];
+	uint8_t reply[SG_COOKIE_REPLY_LEN];
+
+	(void)state;
+	sg_keypair_generate(&old_kp);
+	sg_keypair_generate(&new_kp);
+	sg_keypair_generate(&other);
+	sg_cookie_keys_init(&keys[0], new_kp.pub); /* current */
+	sg_cookie_keys_init(&keys[1], old_kp.pub); /* previous */
+	sg_cookie_keys_init(&stranger, other.pub);
+	sg_cookie_checker_init(&owner, new_kp.pub);
+	/* A checker's own keys are the pair sg_cookie_keys_init derives. */
+	assert_memory_equal(owner.mac1_key, keys[0].mac1_key, SG_KEY_LEN);
+	assert_memory_equal(owner.cookie_key, keys[0].cookie_key, SG_KEY_LEN);
+	assert_memory_not_equal(keys[0].mac1_key, keys[1].mac1_key, SG_KEY_LEN);
+	sg_cookie_tick(&owner, 500);
+	w = owner;
+	sg_cookie_checker_follow(&w, owner.secret, owner.secret_born);
+	sg_cookie_maker_init(&old_mk, old_kp.pub);
+	sg_cookie_maker_init(&new_mk, new_kp.pub);
+	sg_cookie_maker_init(&other_mk, other.pub);
+	for (unsigned i = 0; i < SG_INIT_LEN; i++)
+		m_old[i] = m_new[i] = m_other[i] = (uint8_t)(i * 7);
+	m_old[0] = m_new[0] = m_other[0] = SG_MSG_HANDSHAKE_INIT;
+	sg_cookie_add_macs(&old_mk, m_old, sizeof(m_old), 500);
+	sg_cookie_add_macs(&new_mk, m_new, sizeof(m_new), 500);
+	sg_cookie_add_macs(&other_mk, m_other, sizeof(m_other), 500);
+
+	assert_int_equal(sg_cookie_mac1_match(keys, 2, m_new, sizeof(m_new)), 0);
+	assert_int_equal(sg_cookie_mac1_match(keys, 2, m_old, sizeof(m_old)), 1);
+	assert_int_equal(sg_cookie_mac1_match(keys, 2, m_other, sizeof(m_other)), -1);
+	assert_int_equal(sg_cookie_mac1_match(keys, 1, m_old, sizeof(m_old)), -1); /* dropped */
+	assert_int_equal(sg_cookie_mac1_match(keys, 2, m_old, 2 * SG_MAC_LEN), -1);
+	assert_int_equal(sg_cookie_validate_keys(&owner, &keys[1], m_old, sizeof(m_old), src_a, 6,
+						 500), SG_MAC_MAC1_OK);
+	assert_int_equal(sg_cookie_validate_keys(&owner, &keys[0], m_old, sizeof(m_old), src_a, 6,
+						 500), SG_E_MAC1);
+	assert_int_equal(sg_cookie_validate_keys(&owner, &stranger, m_old, sizeof(m_old), src_a,
+						 6, 500), SG_E_MAC1);
+
+	/* The old-key client: a reply under the current key's cookie key is refused ... */
+	assert_int_equal(sg_cookie_reply_create_keys(&w, &keys[0], reply, m_old, sizeof(m_old), 3,
+						     src_a, 6, 500, NULL), SG_OK);
+	assert_int_equal(sg_cookie_reply_consume(&old_mk, reply, sizeof(reply), 500), SG_E_TAG);
+	/* ... one under its own key's is taken (from the worker's follower). */
+	assert_int_equal(sg_cookie_reply_create_keys(&w, &keys[1], reply, m_old, sizeof(m_old), 3,
+						     src_a, 6, 500, NULL), SG_OK);
+	assert_int_equal(sg_le32(reply + SG_COOKIE_OFF_RECEIVER), 3);
+	assert_int_equal(sg_cookie_reply_consume(&old_mk, reply, sizeof(reply), 500), SG_OK);
+	sg_cookie_add_macs(&old_mk, m_old, sizeof(m_old), 501);
+	assert_int_equal(sg_cookie_validate_keys(&w, &keys[1], m_old, sizeof(m_old), src_a, 6,
+						 501), SG_MAC_BOTH_OK);
+	assert_int_equal(sg_cookie_validate_keys(&owner, &keys[1], m_old, sizeof(m_old), src_a, 6,
+						 501), SG_MAC_BOTH_OK);
+	/* Bound to its source still. */
+	assert_int_equal(sg_cookie_validate_keys(&owner, &keys[1], m_old, sizeof(m_old), src_b, 6,
+						 501), SG_MAC_MAC1_OK);
+
+	/* The new-key client, from the owner: the plain and the _keys calls agree. */
+	assert_int_equal(sg_cookie_reply_create_keys(&owner, &keys[0], reply, m_new, sizeof(m_new),
+						     4, src_b, 6, 500, NULL), SG_OK);
+	assert_int_equal(sg_cookie_reply_consume(&new_mk, reply, sizeof(reply), 500), SG_OK);
+	sg_cookie_add_macs(&new_mk, m_new, sizeof(m_new), 502);
+	assert_int_equal(sg_cookie_validate(&owner, m_new, sizeof(m_new), src_b, 6, 502),
+			 SG_MAC_BOTH_OK);
+	assert_int_equal(sg_cookie_validate_keys(&w, &keys[0], m_new, sizeof(m_new), src_b, 6,
+						 502), SG_MAC_BOTH_OK);
+	sg_cookie_checker_wipe(&owner);
+	sg_cookie_checker_wipe(&w);
+	sg_keypair_wipe(&old_kp);
+	sg_keypair_wipe(&new_kp);
+	sg_keypair_wipe(&other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_client_expires_cookie),
 		cmocka_unit_test(test_reply_bound_to_message),
 		cmocka_unit_test(test_fixed_nonce_is_deterministic),
+		cmocka_unit_test(test_two_keys),
 	};
 
 	if (sg_crypto_init() != SG_OK)
