@@ -6,8 +6,11 @@
  * Invariants:
  * - The server never blocks: one poll() with timeout 0 per call, every fd is
  *   non-blocking, writes that do not fit wait for the next call.
- * - Bounded: at most SG_CTL_MAX_CONNS connections (extra ones get "ERR 4"
- *   and are closed at once), SG_CTL_LINE_MAX + 1 bytes of input each, a
+ * - Bounded: at most SG_CTL_MAX_CONNS connections; when they are all taken
+ *   a new one takes the slot of the oldest that has not sent its request
+ *   (told "ERR 4" and closed), so idle clients cannot lock the operator out;
+ *   only when every slot is answering does the new one get "ERR 4"; at most
+ *   SG_CTL_LINE_MAX + 1 bytes of input each, a
  *   reply body of at most SG_CTL_BODY_MAX, and a 2 s deadline from accept to
  *   the last byte of the reply, after which the connection is dropped
  *   (SG_CTL_DEFER_MS for a deferred request: the wait is ours, not the
@@ -52,6 +55,7 @@ struct ctl_conn {
 	int deferred;                    /* request taken, reply to come (token) */
 	uint64_t deadline_ms;
 	unsigned token;                  /* what serve_line hands the handler */
+	uint64_t seq;                    /* accept order: the oldest is evicted first */
 	size_t in_len;
 	char in[SG_CTL_LINE_MAX + 1];    /* request bytes, '\n' included */
 	char *out;                       /* out_heap or out_small */
@@ -67,6 +71,7 @@ struct sg_ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_conn conns[SG_CTL_MAX_CONNS];
 	unsigned gen[SG_CTL_MAX_CONNS];  /* bumped at every accept into the slot */
+	uint64_t accepted;               /* connections accepted so far */
 };
 
 enum { CTL_SLOT_BITS = 5 }; /* token = gen << CTL_SLOT_BITS | slot */
@@ -484,6 +489,36 @@ static void conn_step(struct ctl_conn *c, sg_ctl_handler h, void *ctx, int *serv
 		conn_close(c);
 }
 
+/*
+ * A slot for a new connection: a free one, else the slot of the oldest
+ * connection still waiting for its request line (told "busy" and closed):
+ * idle clients must not lock the operator out until their deadline.  NULL
+ * when every slot is answering or deferred.
+ */
+static struct ctl_conn *take_slot(struct sg_ctl_server *s)
+{
+	static const char evicted[] = "ERR 4 busy: closed for a newer connection (too many "
+				      "idle control connections)\n";
+	struct ctl_conn *oldest = NULL;
+
+	for (int i = 0; i < SG_CTL_MAX_CONNS; i++) {
+		struct ctl_conn *c = &s->conns[i];
+
+		if (c->fd < 0)
+			return c;
+		if (!c->replying && !c->deferred &&
+		    (!oldest || c->seq < oldest->seq))
+			oldest = c;
+	}
+	if (oldest) {
+		if (send(oldest->fd, evicted, sizeof(evicted) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* best effort: the peer sees EOF instead */
+		}
+		conn_close(oldest);
+	}
+	return oldest;
+}
+
 static void accept_new(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int *served,
 		       int max, uint64_t now)
 {
@@ -491,13 +526,11 @@ static void accept_new(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 
 	for (int k = 0; k < CTL_ACCEPT_BURST; k++) {
 		int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct ctl_conn *c = NULL;
+		struct ctl_conn *c;
 
 		if (fd < 0)
 			return; /* EAGAIN, or an error the next call retries */
-		for (int i = 0; i < SG_CTL_MAX_CONNS && !c; i++)
-			if (s->conns[i].fd < 0)
-				c = &s->conns[i];
+		c = take_slot(s);
 		if (!c) {
 			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 				/* best effort: the peer sees EOF instead */
@@ -507,6 +540,7 @@ static void accept_new(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 		}
 		c->fd = fd;
 		c->deadline_ms = now + CTL_DEADLINE_MS;
+		c->seq = s->accepted++;
 		s->gen[c - s->conns]++;
 		c->token = s->gen[c - s->conns] << CTL_SLOT_BITS | (unsigned)(c - s->conns);
 		if (max <= 0 || *served < max)

@@ -111,18 +111,35 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 }
 
 /* "stats [json]" */
+/* "VERB" or "VERB json": 0 or 1; -1 (and the reason in b) for anything else. */
+static int json_only(const struct sg_ctl_request *r, struct sg_ctl_buf *b)
+{
+	if (r->argc == 1)
+		return 0;
+	if (r->argc == 2 && strcmp(r->argv[1], "json") == 0)
+		return 1;
+	sg_ctl_buf_printf(b, "usage: %s [json]", r->argv[0]);
+	return -1;
+}
+
 int sg_plane_ctl_stats(struct sg_plane *p, const struct sg_ctl_request *r, struct sg_ctl_buf *b)
 {
-	sg_plane_stats(p, b, r->argc > 1 && strcmp(r->argv[r->argc - 1], "json") == 0);
+	int json = json_only(r, b);
+
+	if (json < 0)
+		return SG_CTL_E_ARGS;
+	sg_plane_stats(p, b, json);
 	return SG_CTL_OK;
 }
 
 /* "status [json]": the relay's state in short. */
 int sg_plane_ctl_status(struct sg_plane *p, const struct sg_ctl_request *r, struct sg_ctl_buf *b)
 {
-	int json = r->argc > 1 && strcmp(r->argv[r->argc - 1], "json") == 0;
+	int json = json_only(r, b);
 	uint64_t up = (uint64_t)time(NULL) - p->started;
 
+	if (json < 0)
+		return SG_CTL_E_ARGS;
 	if (json)
 		sg_ctl_buf_printf(b, "{\"version\": \"%s\", \"uptime_s\": %llu, "
 				     "\"workers\": %u, \"ports\": %u, \"aes256gcm\": %s, ",

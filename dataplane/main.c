@@ -52,7 +52,12 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-/* SIGHUP: compile rules_file again at the control plane's next round. */
+/*
+ * SIGHUP: a config reload (rules included) at the control plane's next
+ * round.  Installed first thing in main: a SIGHUP during start-up (systemd's
+ * ExecReload, an operator) must not kill the relay; it is served once the
+ * control plane runs.
+ */
 static void on_hup(int sig)
 {
 	(void)sig;
@@ -477,6 +482,8 @@ int main(int argc, char **argv)
 	int ours = argc, eal_argc, rc;
 	char **eal_argv;
 	uint64_t nap_us = NAP_MIN_US;
+
+	signal(SIGHUP, on_hup);
 
 	if (argc == 3 && (strcmp(argv[1], "--genkey") == 0 || strcmp(argv[1], "--pubkey") == 0))
 		return key_tool(argv[1], argv[2]);

@@ -89,8 +89,8 @@ int sg_cmd_call(const struct sg_cmd_opts *o, const char *request, int timeout_ms
 	int rc = sg_ctl_call(o->socket, request, timeout_ms, body, &len, err, sizeof(err));
 
 	if (rc < 0) {
-		fprintf(stderr, "surgectl: cannot reach the relay: %s\n", err);
-		fprintf(stderr, "surgectl: is surge-relay running? (--socket PATH)\n");
+		fprintf(stderr, "surgectl: cannot reach the relay: %s (is surge-relay running? "
+				"--socket PATH)\n", err);
 		return SG_EXIT_UNREACHABLE;
 	}
 	if (rc != SG_CTL_OK) {
