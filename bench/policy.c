@@ -112,9 +112,10 @@ static char *make_body(unsigned len, int bad)
 /*
  * surge-gen's body number seq: its prefix (gen/mark.h: TSC and seq), then
  * seq * 131 + i * 7 + (i >> 8) (gen/data.c, sg_gen_body_byte, which needs
- * DPDK: copied); a marked one has the marker over the pattern from byte 16.
+ * DPDK: copied), or with --bodies gentext a cut of surge-gen's --body text
+ * (gen/mark.h); a marked one has the marker over them from byte 16.
  */
-static char *make_gen_body(unsigned len, uint64_t seq, int marked)
+static char *make_gen_body(unsigned len, uint64_t seq, int marked, int text)
 {
 	static const char marker[] = "surge-policy-marker"; /* SG_GEN_MATCH_TEXT */
 	uint64_t tsc = ((uint64_t)rnd() << 32) | rnd();
@@ -123,7 +124,8 @@ static char *make_gen_body(unsigned len, uint64_t seq, int marked)
 	if (!b)
 		sg_bench_die("out of memory");
 	for (unsigned i = 0; i < len; i++)
-		b[i] = (char)(uint8_t)(seq * 131u + i * 7u + (i >> 8));
+		b[i] = text ? (char)sg_gen_text()[sg_gen_text_off(seq) + i] :
+			      (char)(uint8_t)(seq * 131u + i * 7u + (i >> 8));
 	if (len >= SG_GEN_PREFIX_LEN)
 		sg_gen_prefix_put((uint8_t *)b, tsc, seq);
 	if (marked && len >= SG_GEN_PREFIX_LEN + sizeof(marker) - 1)
@@ -178,7 +180,7 @@ static struct sg_policy *make_set(const struct sg_rules *base, unsigned n)
 static void usage(void)
 {
 	fprintf(stderr, "usage: surge-bench-policy [--rules FILE] [--seconds S] [--reps N]\n"
-			"       surge-bench-policy --set FILE [--sizes B,B...] [--bodies text|gen]\n"
+			"       surge-bench-policy --set FILE [--sizes B,B...] [--bodies text|gen|gentext]\n"
 			"                          [--seconds S] [--reps N] [--json]\n");
 	exit(2);
 }
@@ -221,12 +223,13 @@ static void run_set(const char *path, const unsigned *sz, unsigned nsz, int gen,
 		sg_bench_json_string(path);
 		printf(", \"rules\": %u, \"bodies\": \"%s\", \"compile_s\": %.3f, "
 		       "\"db_bytes\": %zu, \"reps\": %u, \"seconds\": %.3f, \"cpu\": ", rs.n,
-		       gen ? "gen" : "text", compile_s, sg_policy_db_size(p), reps, seconds);
+		       gen == 2 ? "gentext" : gen ? "gen" : "text", compile_s, sg_policy_db_size(p), reps, seconds);
 		sg_bench_json_string(cpu);
 		printf(", \"cells\": [");
 	} else {
 		printf("surge-bench-policy: %s, %u rules (compiled in %.2f s), %s bodies, %s\n",
-		       path, rs.n, compile_s, gen ? "surge-gen" : "text", cpu);
+		       path, rs.n, compile_s,
+		       gen == 2 ? "surge-gen --body text" : gen ? "surge-gen" : "text", cpu);
 		printf("%6s %14s %9s %8s\n", "bytes", "scans/s", "ns/scan", "matched");
 	}
 	for (unsigned z = 0; z < nsz; z++) {
@@ -237,7 +240,7 @@ static void run_set(const char *path, const unsigned *sz, unsigned nsz, int gen,
 		uint64_t matched;
 
 		for (unsigned i = 0; i < N_BODIES; i++)
-			bodies[i] = gen ? make_gen_body(sz[z], 1000 + i, i % 100 == 37) :
+			bodies[i] = gen ? make_gen_body(sz[z], 1000 + i, i % 100 == 37, gen == 2) :
 					  make_body(sz[z], i % 100 == 37);
 		if (sg_policy_scratch_alloc(p, &s, err, sizeof(err)) < 0)
 			sg_bench_die(err);
@@ -305,9 +308,9 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'b':
-			if (strcmp(optarg, "gen") && strcmp(optarg, "text"))
+			if (strcmp(optarg, "gen") && strcmp(optarg, "text") && strcmp(optarg, "gentext"))
 				usage();
-			gen_bodies = strcmp(optarg, "gen") == 0;
+			gen_bodies = !strcmp(optarg, "gen") ? 1 : !strcmp(optarg, "gentext") ? 2 : 0;
 			break;
 		default:
 			usage();

@@ -11,8 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include "crypto/crypto.h"
 #include "hs_lcore.h"
@@ -133,24 +135,76 @@ int sg_plane_ctl_stats(struct sg_plane *p, const struct sg_ctl_request *r, struc
 }
 
 /* "status [json]": the relay's state in short. */
+/* Handshakes waiting: the workers' handshake rings and the handshake lcores' queues. */
+static unsigned hs_backlog(const struct sg_plane *p)
+{
+	unsigned backlog = 0;
+
+	for (unsigned w = 0; w < p->n_rings; w++)
+		backlog += rte_ring_count(p->hs_rings[w]);
+	for (unsigned l = 0; l < p->n_hs_lcores; l++)
+		backlog += rte_ring_count(p->hs_lcores[l].in);
+	return backlog;
+}
+
+/* The ports with their link state (rte_eth_link_get_nowait: never waits). */
+static void ports_status(const struct sg_plane *p, struct sg_ctl_buf *b, int json)
+{
+	for (unsigned i = 0; i < p->cfg->n_ports; i++) {
+		struct rte_eth_link link;
+		uint16_t port = p->cfg->ports[i];
+		int ok = rte_eth_link_get_nowait(port, &link) == 0;
+
+		if (json)
+			sg_ctl_buf_printf(b, "%s{\"port\": %u, \"link\": \"%s\", \"speed_mbps\": %u}",
+					  i ? ", " : "", port,
+					  !ok ? "unknown" : link.link_status ? "up" : "down",
+					  ok && link.link_status ? link.link_speed : 0);
+		else if (ok && link.link_status)
+			sg_ctl_buf_printf(b, "  port %u: link up, %u Mbit/s%s\n", port,
+					  link.link_speed, link.link_duplex ? ", full duplex" : "");
+		else
+			sg_ctl_buf_printf(b, "  port %u: link %s\n", port, ok ? "down" : "unknown");
+	}
+}
+
 int sg_plane_ctl_status(struct sg_plane *p, const struct sg_ctl_request *r, struct sg_ctl_buf *b)
 {
 	int json = json_only(r, b);
 	uint64_t up = (uint64_t)time(NULL) - p->started;
+	unsigned backlog, mbufs, mbufs_max;
+	uint8_t loaded;
 
 	if (json < 0)
 		return SG_CTL_E_ARGS;
-	if (json)
+	backlog = hs_backlog(p);
+	loaded = __atomic_load_n(&p->under_load, __ATOMIC_RELAXED);
+	mbufs = rte_mempool_in_use_count(p->pool);
+	mbufs_max = p->pool->size;
+	if (json) {
 		sg_ctl_buf_printf(b, "{\"version\": \"%s\", \"uptime_s\": %llu, "
-				     "\"workers\": %u, \"ports\": %u, \"aes256gcm\": %s, ",
-				  SG_VERSION, (unsigned long long)up, p->n_workers,
-				  p->cfg->n_ports, sg_crypto_have_aes256gcm() ? "true" : "false");
-	else
-		sg_ctl_buf_printf(b, "surge-relay %s, up %llu s, %u workers, %u ports, "
-				     "AES-256-GCM %s\n",
-				  SG_VERSION, (unsigned long long)up, p->n_workers,
+				     "\"workers\": %u, \"handshake_lcores\": %u, \"ports\": [",
+				  SG_VERSION, (unsigned long long)up, p->n_workers, p->n_hs_lcores);
+		ports_status(p, b, 1);
+		sg_ctl_buf_printf(b, "], \"aes256gcm\": %s, \"load\": {\"under_load\": %s, "
+				     "\"handshake_backlog\": %u, \"sessions\": %u, "
+				     "\"max_sessions\": %u, \"mbufs_in_use\": %u, \"mbufs\": %u}, ",
+				  sg_crypto_have_aes256gcm() ? "true" : "false",
+				  loaded ? "true" : "false", backlog, p->sessions->live,
+				  p->cfg->max_sessions, mbufs, mbufs_max);
+	} else {
+		sg_ctl_buf_printf(b, "surge-relay %s, up %llu s, %u workers, %u handshake lcores, "
+				     "%u ports, AES-256-GCM %s\n",
+				  SG_VERSION, (unsigned long long)up, p->n_workers, p->n_hs_lcores,
 				  p->cfg->n_ports,
 				  sg_crypto_have_aes256gcm() ? "in hardware" : "unavailable");
+		ports_status(p, b, 0);
+		sg_ctl_buf_printf(b, "load: %s (handshake backlog %u, cookie_backlog %u); "
+				     "sessions %u of %u; mbufs %u of %u in use\n",
+				  loaded ? "UNDER LOAD, cookies asked" : "normal", backlog,
+				  p->cfg->cookie_backlog, p->sessions->live, p->cfg->max_sessions,
+				  mbufs, mbufs_max);
+	}
 	/* The static key(s) clients must hold (keys_ctl.c), as --pubkey prints them. */
 	sg_plane_keys_status(p, b, json);
 	if (json)

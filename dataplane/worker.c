@@ -770,13 +770,20 @@ void sg_worker_stats(void *arg, struct sg_ctl_buf *b, int json)
 			counters_json(b, &c);
 			sg_ctl_buf_printf(b, "}");
 		} else {
-			sg_ctl_buf_printf(b, "%s %u: rx %llu tx %llu forwarded %llu "
-					     "to_control %llu\n",
+			sg_ctl_buf_printf(b, "%s %u: rx %llu (%llu B) tx %llu (%llu B) forwarded "
+					     "%llu to_control %llu keepalives %llu cookie_replies "
+					     "%llu arp/icmp/ndp %llu/%llu/%llu\n",
 					  i < set->n_workers ? "worker" : "control lcore, queue", i,
 					  (unsigned long long)c.rx_frames,
+					  (unsigned long long)c.rx_bytes,
 					  (unsigned long long)c.tx_frames,
+					  (unsigned long long)c.tx_bytes,
 					  (unsigned long long)c.forwarded,
-					  (unsigned long long)c.to_control);
+					  (unsigned long long)c.to_control,
+					  (unsigned long long)c.keepalives,
+					  (unsigned long long)c.cookie_replies,
+					  (unsigned long long)c.arp, (unsigned long long)c.icmp,
+					  (unsigned long long)c.ndp);
 		}
 	}
 	if (json) {
@@ -785,6 +792,12 @@ void sg_worker_stats(void *arg, struct sg_ctl_buf *b, int json)
 		sg_ctl_buf_printf(b, "}");
 		return;
 	}
+	sg_ctl_buf_printf(b, "workers in all: rx %llu (%llu B) tx %llu (%llu B) forwarded %llu "
+			     "cookie_replies %llu\n",
+			  (unsigned long long)total.rx_frames, (unsigned long long)total.rx_bytes,
+			  (unsigned long long)total.tx_frames, (unsigned long long)total.tx_bytes,
+			  (unsigned long long)total.forwarded,
+			  (unsigned long long)total.cookie_replies);
 	for (unsigned d = 0; d < SG_DROP_MAX; d++)
 		if (total.drops[d])
 			sg_ctl_buf_printf(b, "  drop %-20s %llu\n", sg_drop_name(d),

@@ -6,7 +6,9 @@
  * key and its next counter, on the TX queue of s's worker; and the check
  * of a returned one.  Body: 8-byte TSC timestamp, 8-byte sequence number
  * (also the message id), each 56 bits, 7 a byte, every byte's high bit set
- * (mark.h), then bytes that are a function of (seq, offset);
+ * (mark.h), then bytes that are a function of (seq, offset), or with
+ * --body text a cut of an English-like text at an offset that is a function
+ * of seq (mark.h: what a content policy scans in real chats);
  * its length is --size, or for --mix imix a function of seq.  A secret
  * frame's body is the same pattern: to the relay any secret body is opaque
  * bytes it forwards unread (real clients seal it end to end, crypto/e2e.c).
@@ -81,7 +83,11 @@ static void fill_body(uint8_t *body, uint64_t seq, size_t from, size_t to)
 static void fill_expected(const struct sg_gen_opts *o, uint8_t *body, uint64_t seq, size_t blen,
 			  int marked)
 {
-	fill_body(body, seq, SG_GEN_BODY_MIN, blen);
+	if (o->body_text) /* --body text: a cut of the text (mark.h) */
+		memcpy(body + SG_GEN_BODY_MIN,
+		       o->body_text + sg_gen_text_off(seq) + SG_GEN_BODY_MIN, blen - SG_GEN_BODY_MIN);
+	else
+		fill_body(body, seq, SG_GEN_BODY_MIN, blen);
 	if (marked)
 		memcpy(body + SG_GEN_BODY_MIN, o->match_text, o->match_len);
 }

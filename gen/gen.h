@@ -111,6 +111,7 @@ struct sg_gen_opts {
 	double match_pct;
 	const char *match_text;
 	unsigned match_len;
+	const uint8_t *body_text;           /* --body text: mark.h's text; NULL: the byte pattern */
 	uint64_t match_below;
 };
 

@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"                 [--surge-size M]] [--reconnect-storm N@T[/S]]...\n"
 		"                 [--hs-window W] [--hs-timeout MS] [--hs-tries N] [--seed X]\n"
 		"                 [--src-base A] [--src-count N [--src-chat]] [--no-resume]\n"
-		"                 [--match-pct P [--match-text STR]]\n"
+		"                 [--match-pct P [--match-text STR]] [--body pattern|text]\n"
 		"                 -- EAL arguments\n"
 		"  --relay-key FILE   the relay's public key (base64, surge-relay --genkey)\n"
 		"  --relay-ip A       the relay's IPv4 address (198.18.0.1)\n"
@@ -71,6 +71,9 @@ static void usage(FILE *f)
 		"                     (0; a function of the sequence number, either class)\n"
 		"  --match-text STR   the marker for a content-policy rule, printable ASCII,\n"
 		"                     1..%u bytes (" SG_GEN_MATCH_TEXT ")\n"
+		"  --body text        bodies cut from an English-like chat text (what a\n"
+		"                     content policy scans in real chats) instead of the\n"
+		"                     byte pattern (pattern)\n"
 		"surge population (sign-ups during the chat; surge users send no DATA):\n"
 		"  --baseline R       sign-ups per second all along (0)\n"
 		"  --surge N/D        outage step: N sign-ups over D of surge time (D: 90, 90s,\n"
@@ -295,6 +298,7 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		{ "no-resume", no_argument, NULL, 'U' },
 		{ "match-pct", required_argument, NULL, 'M' },
 		{ "match-text", required_argument, NULL, 'x' },
+		{ "body", required_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -378,6 +382,10 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		case 'H': o->src_chat = 1; break;
 		case 'U': o->no_resume = 1; break;
 		case 'M': bad = parse_nonneg(v, 100, &o->match_pct); break;
+		case 'y':
+			bad = strcmp(v, "text") != 0 && strcmp(v, "pattern") != 0;
+			o->body_text = strcmp(v, "text") == 0 ? sg_gen_text() : NULL;
+			break;
 		case 'x':
 			bad = parse_match_text(v, o);
 			have_match_text = 1;

@@ -2,6 +2,9 @@
 /*
  * mark.c - surge-gen's body prefix and marked frames (mark.h).  Pure C.
  */
+#include <pthread.h>
+#include <stddef.h>
+
 #include "mark.h"
 
 uint64_t sg_gen_mark_below(double pct)
@@ -32,4 +35,42 @@ int sg_gen_prefix_get(const uint8_t in[SG_GEN_PREFIX_LEN], uint64_t *tsc, uint64
 		*seq |= (uint64_t)(in[8 + i] & 0x7f) << (7 * i);
 	}
 	return all ? 0 : -1;
+}
+
+/* Chat words: nothing in rules/default.rules matches them or their runs. */
+static const char *const text_words[] = {
+	"the", "meeting", "is", "moved", "to", "thursday", "afternoon", "and", "we", "will",
+	"review", "slides", "for", "project", "budget", "please", "bring", "notes", "from",
+	"last", "week", "dinner", "tonight", "sounds", "good", "call", "me", "when", "you",
+	"arrive", "station", "train", "late", "again", "sorry", "about", "that", "photos",
+	"weekend", "trip", "were", "great", "kids", "loved", "beach", "see", "soon", "thanks",
+	"draft", "report", "attached", "comments", "welcome", "happy", "birthday", "mum",
+	"groceries", "milk", "bread", "coffee", "running", "minutes", "behind", "schedule",
+};
+
+static uint8_t text[SG_GEN_TEXT_LEN];
+
+static void text_build(void)
+{
+	uint64_t x = 0x5eed5eed5eedull;
+	unsigned n = 0;
+
+	while (n < SG_GEN_TEXT_LEN) {
+		const char *w;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull; /* an LCG: fixed text */
+		w = text_words[(x >> 33) % (sizeof(text_words) / sizeof(text_words[0]))];
+		for (size_t i = 0; w[i] && n < SG_GEN_TEXT_LEN; i++)
+			text[n++] = (uint8_t)w[i];
+		if (n < SG_GEN_TEXT_LEN)
+			text[n++] = (x >> 20) % 12 == 0 ? '.' : ' ';
+	}
+}
+
+const uint8_t *sg_gen_text(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, text_build);
+	return text;
 }

@@ -34,4 +34,23 @@ void sg_gen_prefix_put(uint8_t out[SG_GEN_PREFIX_LEN], uint64_t tsc, uint64_t se
 /* tsc and seq (56 bits each) from a prefix; -1 when a byte lacks its high bit. */
 int sg_gen_prefix_get(const uint8_t in[SG_GEN_PREFIX_LEN], uint64_t *tsc, uint64_t *seq);
 
+/*
+ * --body text: bodies cut from one English-like text (chat words, blanks,
+ * full stops; deterministic) instead of the byte pattern, so that a content
+ * policy scans what it would scan in real chats (Hyperscan's literal
+ * prefilters hit far more often in text than in the pattern).  Frame seq's
+ * body byte i (from the prefix on) is text[sg_gen_text_off(seq) + i]; the
+ * text is long enough for any body at any offset.  No word, nor any run of
+ * them, matches a rule of rules/default.rules.
+ */
+enum { SG_GEN_TEXT_SPAN = 16384, SG_GEN_TEXT_LEN = SG_GEN_TEXT_SPAN + 2048 };
+
+/* The text (built on first use; thread-safe once built). */
+const uint8_t *sg_gen_text(void);
+
+static inline uint32_t sg_gen_text_off(uint64_t seq)
+{
+	return (uint32_t)(((seq * UINT64_C(0x9e3779b97f4a7c15)) >> 40) % SG_GEN_TEXT_SPAN);
+}
+
 #endif /* SG_GEN_MARK_H */

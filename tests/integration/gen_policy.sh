@@ -6,9 +6,11 @@
 # surge-relay (worker on CPU 1) runs rules A = rules/default.rules + 9001
 # flag on surge-gen's marker; surge-gen offers a paced chat (a fifth
 # secret, 1 % of all frames marked, every returned frame opened and
-# checked).  While it runs, `surgectl rules reload` swaps the file between A
-# and B = A + 300 rules (URLs, phrases, byte strings) that match nothing in
-# the traffic, 10 times, each reload waited for.  Then, with the counters cumulative
+# checked).  While it runs, the file is swapped between A and B = A + 300
+# rules (URLs, phrases, byte strings) that match nothing in the traffic, 10
+# times, each reload waited for: odd ones by `surgectl rules reload`, even
+# ones by `surgectl config reload` with the relay's config file changed too
+# (handshake_rate, mailbox_per_user: applied under traffic).  Then, with the counters cumulative
 # over reloads: every reload answered, nothing lost, every frame delivered
 # and verified; the relay scanned exactly the cloud frames sent, flagged
 # exactly the marked cloud ones (rule 9001's hits too), found no other
@@ -49,7 +51,8 @@ start_gen pol --users 16 --rate "$RATE" --secret 20 --match-pct 1 --duration "$S
 	--verify-every 1 --json "$T/pol.json" --link-timeout 20 --linger 10
 # surge-gen's lcore (its main thread) at the compile thread's nice +10.
 renice -n 10 -p "$gen_pid" > /dev/null || fail "renice surge-gen"
-start_relay pol --rules-file "$T/policy.rules"
+printf 'rules_file = %s\nhandshake_rate = 20\n' "$T/policy.rules" > "$T/relay.conf"
+start_relay pol --config "$T/relay.conf"
 
 # The reloads start once the chat does (sign-ups done), and must all be
 # answered before the traffic phase ends.
@@ -64,9 +67,20 @@ for i in $(seq 1 "$RELOADS"); do
 	mv "$T/policy.rules.new" "$T/policy.rules" # never a half-written file
 	rc=0
 	t0=${EPOCHREALTIME/./}
-	timeout 30 "$B/control/surgectl" --socket "$T/pol.ctl" rules reload > "$T/reload.out" \
-		2>&1 || rc=$?
-	echo "reload $i ($f): exit $rc in $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
+	if [ $((i % 2)) = 1 ]; then
+		how="rules reload"
+		timeout 30 "$B/control/surgectl" --socket "$T/pol.ctl" rules reload \
+			> "$T/reload.out" 2>&1 || rc=$?
+	else
+		how="config reload"
+		printf 'rules_file = %s\nhandshake_rate = %u\nmailbox_per_user = %u\n' \
+			"$T/policy.rules" $((20 + i)) $((200 + i)) > "$T/relay.conf"
+		timeout 30 "$B/control/surgectl" --socket "$T/pol.ctl" config reload \
+			> "$T/reload.out" 2>&1 || rc=$?
+		grep -q "^config reloaded: changed and applied: handshake_rate, mailbox_per_user" \
+			"$T/reload.out" || rc=9
+	fi
+	echo "reload $i ($f, $how): exit $rc in $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
 	if [ "$rc" = 0 ] && grep -q "^rules reloaded from" "$T/reload.out"; then
 		ok=$((ok + 1))
 	else

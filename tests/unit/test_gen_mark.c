@@ -68,12 +68,31 @@ static void test_mark_share(void **state)
 	}
 }
 
+/* --body text: fixed words and separators only, the same text every time. */
+static void test_text(void **state)
+{
+	const uint8_t *t = sg_gen_text();
+	unsigned words = 0;
+
+	(void)state;
+	assert_ptr_equal(t, sg_gen_text());
+	for (unsigned i = 0; i < SG_GEN_TEXT_LEN; i++) {
+		assert_true((t[i] >= 'a' && t[i] <= 'z') || t[i] == ' ' || t[i] == '.');
+		words += t[i] == ' ' || t[i] == '.';
+	}
+	assert_true(words > SG_GEN_TEXT_LEN / 12); /* words of at most ~10 letters */
+	for (uint64_t seq = 0; seq < 100000; seq += 7)
+		assert_true(sg_gen_text_off(seq) + 1416 <= SG_GEN_TEXT_LEN);
+	assert_int_not_equal(sg_gen_text_off(1), sg_gen_text_off(2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefix_round_trip),
 		cmocka_unit_test(test_prefix_refuses_ascii),
 		cmocka_unit_test(test_mark_share),
+		cmocka_unit_test(test_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
