@@ -41,15 +41,6 @@ static const unsigned sizes[N_SIZES] = { 64, 256, 1400 };
 static const double relay_fps[N_SIZES] = { 1.9e6, 1.46e6, 0.4e6 }; /* docs/BENCHMARKS.md */
 static const unsigned set_rules[N_SETS] = { 0, 10, 100, 1000 };
 
-static const char *const words[] = {
-	"the", "meeting", "is", "moved", "to", "thursday", "afternoon", "and", "we", "will",
-	"review", "slides", "for", "project", "budget", "please", "bring", "notes", "from",
-	"last", "week", "dinner", "tonight", "sounds", "good", "call", "me", "when", "you",
-	"arrive", "station", "train", "late", "again", "sorry", "about", "that", "photos",
-	"weekend", "trip", "were", "great", "kids", "loved", "beach", "see", "soon", "thanks",
-	"draft", "report", "attached", "comments", "welcome", "happy", "birthday", "mum",
-	"groceries", "milk", "bread", "coffee", "running", "minutes", "behind", "schedule",
-};
 
 /* Snippets the 1% carry: each is dropped or flagged by default.rules. */
 static const char *const bad_snippets[] = {
@@ -88,7 +79,7 @@ static char *make_body(unsigned len, int bad)
 	if (!b)
 		sg_bench_die("out of memory");
 	while (n < len) {
-		const char *w = words[rnd() % (sizeof(words) / sizeof(words[0]))];
+		const char *w = sg_gen_text_words[rnd() % sg_gen_text_n_words];
 		unsigned wl = (unsigned)strlen(w);
 
 		for (unsigned i = 0; i < wl && n < len; i++)

@@ -38,7 +38,7 @@ int sg_gen_prefix_get(const uint8_t in[SG_GEN_PREFIX_LEN], uint64_t *tsc, uint64
 }
 
 /* Chat words: nothing in rules/default.rules matches them or their runs. */
-static const char *const text_words[] = {
+const char *const sg_gen_text_words[] = {
 	"the", "meeting", "is", "moved", "to", "thursday", "afternoon", "and", "we", "will",
 	"review", "slides", "for", "project", "budget", "please", "bring", "notes", "from",
 	"last", "week", "dinner", "tonight", "sounds", "good", "call", "me", "when", "you",
@@ -47,6 +47,8 @@ static const char *const text_words[] = {
 	"draft", "report", "attached", "comments", "welcome", "happy", "birthday", "mum",
 	"groceries", "milk", "bread", "coffee", "running", "minutes", "behind", "schedule",
 };
+
+const unsigned sg_gen_text_n_words = sizeof(sg_gen_text_words) / sizeof(sg_gen_text_words[0]);
 
 static uint8_t text[SG_GEN_TEXT_LEN];
 
@@ -59,7 +61,7 @@ static void text_build(void)
 		const char *w;
 
 		x = x * 6364136223846793005ull + 1442695040888963407ull; /* an LCG: fixed text */
-		w = text_words[(x >> 33) % (sizeof(text_words) / sizeof(text_words[0]))];
+		w = sg_gen_text_words[(x >> 33) % sg_gen_text_n_words];
 		for (size_t i = 0; w[i] && n < SG_GEN_TEXT_LEN; i++)
 			text[n++] = (uint8_t)w[i];
 		if (n < SG_GEN_TEXT_LEN)

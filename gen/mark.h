@@ -45,6 +45,10 @@ int sg_gen_prefix_get(const uint8_t in[SG_GEN_PREFIX_LEN], uint64_t *tsc, uint64
  */
 enum { SG_GEN_TEXT_SPAN = 16384, SG_GEN_TEXT_LEN = SG_GEN_TEXT_SPAN + 2048 };
 
+/* Its chat words (also surge-bench-policy's text bodies). */
+extern const char *const sg_gen_text_words[];
+extern const unsigned sg_gen_text_n_words;
+
 /* The text (built on first use; thread-safe once built). */
 const uint8_t *sg_gen_text(void);
 
