@@ -169,6 +169,22 @@ void sg_ctl_buf_json_str(struct sg_ctl_buf *b, const char *s, size_t len)
 
 /* ---- requests ---- */
 
+unsigned long long sg_ctl_number(const char *s, unsigned long long max)
+{
+	unsigned long long v = 0;
+
+	if (!*s || strlen(s) > 20)
+		return 0;
+	for (; *s; s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (*s < '0' || *s > '9' || d > max || v > (max - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	return v;
+}
+
 /* NULL when the line is a valid request (split into r), else the reason. */
 static const char *parse_request(struct sg_ctl_request *r, const char *line, size_t len)
 {

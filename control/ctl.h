@@ -61,6 +61,13 @@ void sg_ctl_buf_free(struct sg_ctl_buf *b);
  */
 void sg_ctl_buf_json_str(struct sg_ctl_buf *b, const char *s, size_t len);
 
+/*
+ * A decimal number 1..max written with digits only (no sign, no blanks, at
+ * most 20 digits): ids and limits on both sides of the socket.  0 when s is
+ * not one (0 itself included).
+ */
+unsigned long long sg_ctl_number(const char *s, unsigned long long max);
+
 /* Split a request line. 0, or -1 (empty, too long, too many args, bad bytes). */
 int sg_ctl_parse_request(struct sg_ctl_request *r, const char *line, size_t len);
 

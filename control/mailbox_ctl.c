@@ -84,7 +84,7 @@ static int totals(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 
 static int show(struct sg_plane *p, const char *arg, struct sg_ctl_buf *b, int json)
 {
-	uint64_t user = sg_plane_ctl_number(arg, UINT64_MAX), now = (uint64_t)time(NULL);
+	uint64_t user = sg_ctl_number(arg, UINT64_MAX), now = (uint64_t)time(NULL);
 	uint64_t first, last;
 	char err[256], w1[32], w2[32];
 	uint32_t depth;

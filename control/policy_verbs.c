@@ -24,21 +24,6 @@
 #include "plane.h"
 #include "policy/policy.h"
 
-/* A decimal rule id 1..UINT32_MAX; 0 when s is not one. */
-static uint32_t parse_id(const char *s)
-{
-	unsigned long long v = 0;
-
-	if (!*s || strlen(s) > 10)
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		v = v * 10 + (unsigned)(*s - '0');
-	}
-	return v <= UINT32_MAX ? (uint32_t)v : 0;
-}
-
 /* "FLAGS PATTERN" of r, as a rules line writes them. */
 static const char *flags_and_pattern(const struct sg_rule *r, char *buf, size_t cap)
 {
@@ -195,7 +180,7 @@ int sg_plane_policy_ctl(struct sg_plane *p, const struct sg_ctl_request *r, stru
 	if (!strcmp(sub, "reload") && r->argc == a)
 		return start(p, r, b, SG_POLICY_JOB_LOAD, NULL, 0, json);
 	if (!strcmp(sub, "remove") && r->argc == a + 1) {
-		id = parse_id(r->argv[a]);
+		id = (uint32_t)sg_ctl_number(r->argv[a], UINT32_MAX);
 		if (!id) {
 			sg_ctl_buf_printf(b, "rules remove: '%s' is not a rule id (1..4294967295)",
 					  r->argv[a]);
@@ -212,7 +197,7 @@ int sg_plane_policy_ctl(struct sg_plane *p, const struct sg_ctl_request *r, stru
 		char line[SG_CTL_LINE_MAX + 1];
 		size_t n = 0;
 
-		id = parse_id(r->argv[a]);
+		id = (uint32_t)sg_ctl_number(r->argv[a], UINT32_MAX);
 		if (!id) {
 			sg_ctl_buf_printf(b, "rules add: '%s' is not a rule id (1..4294967295)",
 					  r->argv[a]);

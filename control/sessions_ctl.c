@@ -55,22 +55,6 @@ struct sg_sessions_scan {
 	struct row rows[];         /* limit */
 };
 
-unsigned long long sg_plane_ctl_number(const char *s, unsigned long long max)
-{
-	unsigned long long v = 0;
-
-	if (!*s || strlen(s) > 20)
-		return 0;
-	for (; *s; s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (*s < '0' || *s > '9' || d > max || v > (max - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	return v;
-}
-
 static const char *suite_name(uint8_t suite)
 {
 	switch (suite) {
@@ -292,14 +276,14 @@ static int options(struct sg_sessions_scan *sc, uint64_t *user, const struct sg_
 			return SG_CTL_E_ARGS;
 		}
 		if (!strcmp(k, "limit")) {
-			sc->limit = (uint32_t)sg_plane_ctl_number(v, SG_LIST_LIMIT_MAX);
+			sc->limit = (uint32_t)sg_ctl_number(v, SG_LIST_LIMIT_MAX);
 			if (!sc->limit) {
 				sg_ctl_buf_printf(b, "sessions: limit '%s' is not in 1..%d", v,
 						  SG_LIST_LIMIT_MAX);
 				return SG_CTL_E_ARGS;
 			}
 		} else if (!strcmp(k, "user") && !sc->top) {
-			*user = sg_plane_ctl_number(v, UINT64_MAX);
+			*user = sg_ctl_number(v, UINT64_MAX);
 			if (!*user) {
 				sg_ctl_buf_printf(b, "sessions: '%s' is not a user id", v);
 				return SG_CTL_E_ARGS;
@@ -375,7 +359,7 @@ static int listing(struct sg_plane *p, const struct sg_ctl_request *r, struct sg
 static struct sg_session *find(struct sg_plane *p, const char *sub, const char *id,
 			       struct sg_ctl_buf *b, int *rc)
 {
-	uint32_t index = (uint32_t)sg_plane_ctl_number(id, UINT32_MAX);
+	uint32_t index = (uint32_t)sg_ctl_number(id, UINT32_MAX);
 	struct sg_session *s;
 	int miss;
 

@@ -52,7 +52,5 @@ int sg_plane_users_ctl(struct sg_plane *p, const struct sg_ctl_request *r, struc
 int sg_plane_mailbox_ctl(struct sg_plane *p, const struct sg_ctl_request *r,
 			 struct sg_ctl_buf *b);
 
-/* A decimal 1..max; 0 when s is not one (shared by the three). */
-unsigned long long sg_plane_ctl_number(const char *s, unsigned long long max);
 
 #endif /* SG_CONTROL_SESSIONS_CTL_H */

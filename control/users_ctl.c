@@ -107,7 +107,7 @@ int sg_plane_users_ctl(struct sg_plane *p, const struct sg_ctl_request *r, struc
 		return SG_CTL_OK;
 	}
 	if (!strcmp(sub, "show") && r->argc == a + 1) {
-		id = sg_plane_ctl_number(r->argv[a], UINT64_MAX);
+		id = sg_ctl_number(r->argv[a], UINT64_MAX);
 		if (!id) {
 			sg_ctl_buf_printf(b, "users show: '%s' is not a user id (1, 2, ...)", r->argv[a]);
 			return SG_CTL_E_ARGS;

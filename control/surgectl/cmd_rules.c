@@ -8,26 +8,12 @@
  * them: a blank at either end of a pattern, two in a row, a tab or a
  * non-ASCII byte must be written \\xHH, which Hyperscan reads as the byte.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "control/ctl.h"
 #include "control/surgectl/cmd.h"
-
-/* A rule id as the relay reads it: 1..4294967295, digits only. */
-static int is_rule_id(const char *s)
-{
-	unsigned long long v = 0;
-
-	if (!*s || strlen(s) > 10)
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		v = v * 10 + (unsigned)(*s - '0');
-	}
-	return v >= 1 && v <= 4294967295ull;
-}
 
 static int run(const struct sg_cmd_opts *o, int argc, char **argv)
 {
@@ -45,14 +31,14 @@ static int run(const struct sg_cmd_opts *o, int argc, char **argv)
 		return sg_cmd_call_print(o, req, SG_CTL_DEFER_MS + SG_CALL_TIMEOUT_MS);
 	}
 	if (!strcmp(sub, "remove") && argc == 2) {
-		if (!is_rule_id(argv[1]))
+		if (!sg_ctl_number(argv[1], UINT32_MAX))
 			return sg_cmd_usage_error("rules remove: '%s' is not a rule id (1..4294967295)",
 					   argv[1]);
 		snprintf(req, sizeof(req), "rules remove%s %s", js, argv[1]);
 		return sg_cmd_call_print(o, req, SG_CTL_DEFER_MS + SG_CALL_TIMEOUT_MS);
 	}
 	if (!strcmp(sub, "add") && argc >= 5) {
-		if (!is_rule_id(argv[1]))
+		if (!sg_ctl_number(argv[1], UINT32_MAX))
 			return sg_cmd_usage_error("rules add: '%s' is not a rule id (1..4294967295)",
 					   argv[1]);
 		n = (size_t)snprintf(req, sizeof(req), "rules add%s", js);

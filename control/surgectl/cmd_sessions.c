@@ -21,23 +21,6 @@ enum {
 	LIST_TIMEOUT_MS = 30000,
 };
 
-/* A decimal 1..max, digits only; 0 when s is not one. */
-static unsigned long long number(const char *s, unsigned long long max)
-{
-	unsigned long long v = 0;
-
-	if (!*s || strlen(s) > 20)
-		return 0;
-	for (; *s; s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (*s < '0' || *s > '9' || d > max || v > (max - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	return v;
-}
-
 /* The options of a listing into req (after what it holds); 0 or the usage exit code. */
 static int options(int argc, char **argv, int top, char *req, size_t cap)
 {
@@ -53,10 +36,10 @@ static int options(int argc, char **argv, int top, char *req, size_t cap)
 						  top ? "--limit N" : "--user ID, --addr IP, --limit N");
 		if (!v)
 			return sg_cmd_usage_error("sessions: %s needs a value", k);
-		if (!strcmp(k, "--limit") && !number(v, LIMIT_MAX))
+		if (!strcmp(k, "--limit") && !sg_ctl_number(v, LIMIT_MAX))
 			return sg_cmd_usage_error("sessions: --limit '%s' is not in 1..%d", v,
 						  LIMIT_MAX);
-		if (!strcmp(k, "--user") && !number(v, UINT64_MAX))
+		if (!strcmp(k, "--user") && !sg_ctl_number(v, UINT64_MAX))
 			return sg_cmd_usage_error("sessions: --user '%s' is not a user id (1, 2, ...)",
 						  v);
 		if (!strcmp(k, "--addr") && inet_pton(AF_INET, v, a) != 1 &&
@@ -89,7 +72,7 @@ static int run(const struct sg_cmd_opts *o, int argc, char **argv)
 	if (!strcmp(sub, "show") || !strcmp(sub, "kill")) {
 		if (argc != 2)
 			return sg_cmd_usage_error("sessions %s: expected one session id", sub);
-		if (!number(argv[1], 4294967295ull))
+		if (!sg_ctl_number(argv[1], 4294967295ull))
 			return sg_cmd_usage_error("sessions %s: '%s' is not a session id (the SESSION "
 						  "column of surgectl sessions)", sub, argv[1]);
 		snprintf(req, sizeof(req), "sessions %s%s %s", sub, js, argv[1]);

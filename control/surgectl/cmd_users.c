@@ -14,23 +14,6 @@
 #include "crypto/keys.h"
 #include "proto/status.h"
 
-/* A decimal 1..UINT64_MAX, digits only. */
-static int is_id(const char *s)
-{
-	uint64_t v = 0;
-
-	if (!*s || strlen(s) > 20)
-		return 0;
-	for (; *s; s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	return v != 0;
-}
-
 static int run(const struct sg_cmd_opts *o, int argc, char **argv)
 {
 	const char *sub = argc ? argv[0] : "count";
@@ -43,7 +26,7 @@ static int run(const struct sg_cmd_opts *o, int argc, char **argv)
 		return sg_cmd_call_print(o, req, SG_CALL_TIMEOUT_MS);
 	}
 	if (!strcmp(sub, "show") && argc == 2) {
-		if (!is_id(argv[1]))
+		if (!sg_ctl_number(argv[1], UINT64_MAX))
 			return sg_cmd_usage_error("users show: '%s' is not a user id (1, 2, ...)",
 						  argv[1]);
 		snprintf(req, sizeof(req), "users show%s %s", js, argv[1]);

@@ -153,6 +153,23 @@ static void test_buf(void **state)
 	assert_int_equal(b.oom, 0);
 }
 
+static void test_number(void **state)
+{
+	(void)state;
+	assert_int_equal(sg_ctl_number("1", 10), 1);
+	assert_int_equal(sg_ctl_number("10", 10), 10);
+	assert_int_equal(sg_ctl_number("11", 10), 0);
+	assert_int_equal(sg_ctl_number("0", 10), 0);
+	assert_int_equal(sg_ctl_number("", 10), 0);
+	assert_int_equal(sg_ctl_number("+1", 10), 0);
+	assert_int_equal(sg_ctl_number("1 ", 10), 0);
+	assert_int_equal(sg_ctl_number("4294967295", UINT32_MAX), 4294967295ull);
+	assert_int_equal(sg_ctl_number("4294967296", UINT32_MAX), 0);
+	assert_true(sg_ctl_number("18446744073709551615", UINT64_MAX) == UINT64_MAX);
+	assert_int_equal(sg_ctl_number("18446744073709551616", UINT64_MAX), 0);
+	assert_int_equal(sg_ctl_number("000000000000000000001", UINT64_MAX), 0); /* 21 digits */
+}
+
 static void test_json_str(void **state)
 {
 	static const char in[] = "a\"b\\c\x01\n\xe9 z";
@@ -484,6 +501,7 @@ static void test_deferred_reply(void **state)
 	assert_memory_equal(buf, want, n);
 	assert_int_equal(eof, 1);
 	close(fd);
+	wait_later(sv); /* the reply is out before the server thread records its result */
 	assert_int_equal(atomic_load(&sv->later_rc), 0);
 	assert_int_equal(atomic_load(&sv->again_rc), -1); /* a token answers once */
 
@@ -799,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_parse_request),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_server_calls),
+		cmocka_unit_test(test_number),
 		cmocka_unit_test(test_json_str),
 		cmocka_unit_test(test_deferred_reply),
 		cmocka_unit_test(test_unreachable),
