@@ -27,7 +27,7 @@ STEM=sgme
 command -v promtool > /dev/null || fail "promtool missing (Debian package prometheus: scripts/deps)"
 command -v curl > /dev/null || fail "curl missing (scripts/deps)"
 TELEMETRY=/usr/bin/dpdk-telemetry.py
-[ -x "$TELEMETRY" ] || fail "$TELEMETRY missing (Debian package dpdk: scripts/deps)"
+[ -x "$TELEMETRY" ] || fail "$TELEMETRY missing (Debian package dpdk-dev: scripts/deps)"
 
 tap_setup
 # A bad address is refused before anything starts.
