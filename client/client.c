@@ -23,6 +23,7 @@
 
 #include "client_int.h"
 #include "crypto/crypto.h"
+#include "crypto/secure.h"
 #include "proto/classify.h"
 #include "proto/status.h"
 #include "proto/transport_msg.h"
@@ -68,7 +69,12 @@ struct sg_client *sg_client_new(const struct sg_client_config *cfg, char *err, s
 		snprintf(err, errlen, "libsodium failed to start");
 		return NULL;
 	}
-	c = aligned_alloc(64, size);
+	/*
+	 * Identity, session keys, the ticket, queued plaintexts: locked and left
+	 * out of core dumps (crypto/secure.h).  sodium_malloc puts the block at
+	 * the end of its pages, so a size that is a multiple of 64 is 64-aligned.
+	 */
+	c = sg_secure_alloc(size);
 	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -76,12 +82,12 @@ struct sg_client *sg_client_new(const struct sg_client_config *cfg, char *err, s
 	memset(c, 0, size);
 	c->fd = sg_client_addr_open(cfg->relay, &c->family, err, errlen);
 	if (c->fd < 0) {
-		free(c);
+		sg_secure_free(c);
 		return NULL;
 	}
 	if (sg_client_pins_init(&c->pins) != SG_OK) {
 		close(c->fd);
-		free(c);
+		sg_secure_free(c);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -108,8 +114,7 @@ void sg_client_free(struct sg_client *c)
 	sg_client_pins_fini(&c->pins);
 	if (c->fd >= 0)
 		close(c->fd);
-	sg_wipe(c, sizeof(*c)); /* identity, cookie, queued plaintexts */
-	free(c);
+	sg_secure_free(c); /* zeroes identity, keys, queued plaintexts */
 }
 
 uint64_t sg_client_user_id(const struct sg_client *c) { return c->user_id; }

@@ -5,14 +5,17 @@
  *
  * An open-addressing table keyed by user id (0 marks an empty slot: the
  * relay never assigns user id 0), linear probing, doubled at 3/4 load;
- * entries are never removed, so probing needs no tombstones.  Every key is
- * wiped when the table grows or is freed.
+ * entries are never removed, so probing needs no tombstones.  The table is
+ * in locked memory left out of core dumps (crypto/secure.h); every key is
+ * wiped when it grows or is freed.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "client_int.h"
 #include "crypto/crypto.h"
+#include "crypto/secure.h"
 #include "proto/status.h"
 
 enum { PINS_INITIAL = 16 };
@@ -26,7 +29,7 @@ static size_t slot_of(uint64_t user, size_t cap)
 int sg_client_pins_init(struct sg_client_pins *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->slot = calloc(PINS_INITIAL, sizeof(*p->slot));
+	p->slot = sg_secure_alloc(PINS_INITIAL * sizeof(*p->slot));
 	if (p->slot == NULL)
 		return SG_E_SYSTEM;
 	p->cap = PINS_INITIAL;
@@ -35,10 +38,7 @@ int sg_client_pins_init(struct sg_client_pins *p)
 
 void sg_client_pins_fini(struct sg_client_pins *p)
 {
-	if (p->slot != NULL) {
-		sg_wipe(p->slot, p->cap * sizeof(*p->slot));
-		free(p->slot);
-	}
+	sg_secure_free(p->slot); /* zeroed first; NULL: nothing */
 	memset(p, 0, sizeof(*p));
 }
 
@@ -61,7 +61,9 @@ static int grow(struct sg_client_pins *p)
 	size_t ncap = p->cap * 2, i, j;
 	struct sg_client_pin *n;
 
-	n = calloc(ncap, sizeof(*n));
+	if (ncap > SIZE_MAX / sizeof(*n))
+		return -1;
+	n = sg_secure_alloc(ncap * sizeof(*n));
 	if (n == NULL)
 		return -1;
 	for (i = 0; i < p->cap; i++) {
@@ -71,8 +73,7 @@ static int grow(struct sg_client_pins *p)
 			;
 		n[j] = p->slot[i];
 	}
-	sg_wipe(p->slot, p->cap * sizeof(*p->slot));
-	free(p->slot);
+	sg_secure_free(p->slot); /* zeroed first */
 	p->slot = n;
 	p->cap = ncap;
 	return 0;

@@ -25,6 +25,7 @@
 
 #include <rte_mempool.h>
 
+#include "crypto/secure.h"
 #include "hs_lcore.h"
 #include "metrics_ctl.h"
 #include "metrics_http.h"
@@ -176,6 +177,8 @@ static void hs_lcore_metrics(const struct sg_plane *p, const struct sg_metrics_s
 void sg_plane_metrics(const struct sg_plane *p, const struct sg_metrics_sink *s)
 {
 	uint64_t now = (uint64_t)time(NULL);
+	struct sg_secure_stats sec;
+	struct sg_plane_rss rss;
 
 	put(s, "uptime", "seconds", SG_METRIC_GAUGE, "Seconds since the relay started.",
 	    now - p->started);
@@ -194,6 +197,22 @@ void sg_plane_metrics(const struct sg_plane *p, const struct sg_metrics_sink *s)
 	    sg_registry_bytes(p->registry));
 	put(s, "memory_timers", "bytes", SG_METRIC_GAUGE, "Bytes of the session timing wheel.",
 	    sg_wheel_bytes(p->wheel.capacity, SG_PLANE_WHEEL_BUCKETS));
+	sg_plane_rss(&rss);
+	put(s, "memory_rss", "bytes", SG_METRIC_GAUGE,
+	    "Resident memory of the process (VmRSS; hugepages not included).", rss.rss);
+	put(s, "memory_rss_anon", "bytes", SG_METRIC_GAUGE,
+	    "Resident anonymous memory (malloc: registry, timers, store counts, policy).", rss.anon);
+	put(s, "memory_rss_shmem", "bytes", SG_METRIC_GAUGE,
+	    "Resident shared memory (the DPDK heap as it is touched, with --no-huge).", rss.shmem);
+	sg_secure_stats(&sec);
+	put(s, "secret_regions", NULL, SG_METRIC_GAUGE,
+	    "Memory regions holding secrets marked locked and left out of core dumps, since the "
+	    "start.", sec.regions);
+	put(s, "secret_regions_unlocked", NULL, SG_METRIC_GAUGE,
+	    "Of those, regions mlock refused (RLIMIT_MEMLOCK): they may be swapped out.",
+	    sec.unlocked);
+	put(s, "secret_regions_dumpable", NULL, SG_METRIC_GAUGE,
+	    "Of those, regions MADV_DONTDUMP refused: they go into core dumps.", sec.dumpable);
 	for (unsigned c = 0; c < SG_PC_MAX; c++)
 		put(s, sg_plane_counter_name(c), NULL, SG_METRIC_COUNTER,
 		    counter_help[c] ? counter_help[c] : "A control-plane counter (docs/OPERATIONS.md).",

@@ -393,6 +393,17 @@ void sg_plane_reply(struct sg_plane *p, struct sg_session *s, struct rte_mbuf *m
 /* Bytes the DPDK heap holds now, all sockets (mempools, rings, tables, caches). */
 uint64_t sg_plane_heap_bytes(void);
 
+/*
+ * The process's resident memory (/proc/self/status: VmRSS, RssAnon,
+ * RssShmem), bytes; 0s when it cannot be read.  With --no-huge the DPDK
+ * heap is shared memory (counted in shmem as it is touched); hugepages are
+ * in none of them.
+ */
+struct sg_plane_rss {
+	uint64_t rss, anon, shmem;
+};
+void sg_plane_rss(struct sg_plane_rss *out);
+
 /* The stats reply (text, or JSON when json): control plane, then workers. */
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json);
 

@@ -10,6 +10,8 @@
  * free FIFO (so a slot is reused as late as possible).  A worker that read
  * an index from the map before the retire finds the slot's index changed
  * (sg_session_get) or, within the grace period, the old session intact.
+ * The slots (they hold the session keys) are locked in memory and left out
+ * of core dumps (crypto/secure.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "crypto/crypto.h"
+#include "crypto/secure.h"
 #include "session.h"
 
 /* 12 bytes: the retired ring has one entry per slot. */
@@ -72,6 +75,8 @@ int sg_session_table_init(struct sg_session_table *t, uint32_t max_sessions,
 		sg_session_table_fini(t);
 		return -1;
 	}
+	/* The slots hold session keys: locked, left out of core dumps (counted). */
+	(void)sg_secure_region(t->slots, sizeof(*t->slots) * n);
 	if (rte_rcu_qsbr_init(t->qsbr, n_readers) != 0) {
 		snprintf(err, errlen, "rte_rcu_qsbr_init: %s", rte_strerror(rte_errno));
 		sg_session_table_fini(t);

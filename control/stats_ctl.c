@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 
 #include "crypto/crypto.h"
+#include "crypto/secure.h"
 #include "hs_lcore.h"
 #include "keys_ctl.h"
 #include "plane.h"
@@ -35,6 +36,28 @@ uint64_t sg_plane_heap_bytes(void)
 			sum += st.heap_allocsz_bytes;
 	}
 	return sum;
+}
+
+/* plane.h */
+void sg_plane_rss(struct sg_plane_rss *out)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+
+	memset(out, 0, sizeof(*out));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long kb;
+
+		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+			out->rss = kb * 1024;
+		else if (sscanf(line, "RssAnon: %llu kB", &kb) == 1)
+			out->anon = kb * 1024;
+		else if (sscanf(line, "RssShmem: %llu kB", &kb) == 1)
+			out->shmem = kb * 1024;
+	}
+	fclose(f);
 }
 
 /* The store: mailbox total and commit waits (JSON member or text lines). */
@@ -63,18 +86,29 @@ static void store_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 {
 	uint64_t up = (uint64_t)time(NULL) - p->started;
+	struct sg_secure_stats sec;
+	struct sg_plane_rss rss;
 
+	sg_secure_stats(&sec);
+	sg_plane_rss(&rss);
 	if (json) {
 		sg_ctl_buf_printf(b, "{\"uptime_s\": %llu, \"sessions\": %u, \"users\": %llu, "
 				     "\"mbufs_in_use\": %u, \"memory\": {\"dpdk_heap_bytes\": %llu, "
-				     "\"registry_bytes\": %llu, \"timers_bytes\": %llu}, "
+				     "\"registry_bytes\": %llu, \"timers_bytes\": %llu, "
+				     "\"rss_bytes\": %llu, \"rss_anon_bytes\": %llu, "
+				     "\"rss_shmem_bytes\": %llu}, \"secrets\": {\"regions\": %llu, "
+				     "\"bytes\": %llu, \"unlocked\": %llu, \"dumpable\": %llu}, "
 				     "\"control\": {",
 				  (unsigned long long)up, p->sessions->live,
 				  (unsigned long long)sg_registry_count(p->registry),
 				  rte_mempool_in_use_count(p->pool), (unsigned long long)sg_plane_heap_bytes(),
 				  (unsigned long long)sg_registry_bytes(p->registry),
 				  (unsigned long long)sg_wheel_bytes(p->wheel.capacity,
-								     SG_PLANE_WHEEL_BUCKETS));
+								     SG_PLANE_WHEEL_BUCKETS),
+				  (unsigned long long)rss.rss, (unsigned long long)rss.anon,
+				  (unsigned long long)rss.shmem, (unsigned long long)sec.regions,
+				  (unsigned long long)sec.bytes, (unsigned long long)sec.unlocked,
+				  (unsigned long long)sec.dumpable);
 		for (unsigned c = 0; c < SG_PC_MAX; c++)
 			sg_ctl_buf_printf(b, "%s\"%s\": %llu", c ? ", " : "", sg_plane_counter_name(c),
 					  (unsigned long long)p->counters[c]);
@@ -94,11 +128,18 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 		return;
 	}
 	sg_ctl_buf_printf(b, "uptime %llu s, %u sessions, %llu users, %u mbufs in use\n"
-			     "memory: DPDK heap %.1f MiB, user registry %.1f MiB\n",
+			     "memory: DPDK heap %.1f MiB, user registry %.1f MiB; resident %.1f MiB "
+			     "(anonymous %.1f, shared %.1f)\n"
+			     "secrets: %llu regions, %.1f MiB, locked and left out of core dumps; "
+			     "%llu not locked, %llu dumpable\n",
 			  (unsigned long long)up, p->sessions->live,
 			  (unsigned long long)sg_registry_count(p->registry),
 			  rte_mempool_in_use_count(p->pool), (double)sg_plane_heap_bytes() / 1048576.0,
-			  (double)sg_registry_bytes(p->registry) / 1048576.0);
+			  (double)sg_registry_bytes(p->registry) / 1048576.0,
+			  (double)rss.rss / 1048576.0, (double)rss.anon / 1048576.0,
+			  (double)rss.shmem / 1048576.0, (unsigned long long)sec.regions,
+			  (double)sec.bytes / 1048576.0, (unsigned long long)sec.unlocked,
+			  (unsigned long long)sec.dumpable);
 	for (unsigned c = 0; c < SG_PC_MAX; c++)
 		sg_ctl_buf_printf(b, "  %-22s %llu\n", sg_plane_counter_name(c),
 				  (unsigned long long)p->counters[c]);

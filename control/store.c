@@ -51,6 +51,7 @@
 #include "control/store.h"
 #include "control/store_int.h"
 #include "crypto/crypto.h"
+#include "crypto/secure.h"
 #include "crypto/spool.h"
 #include "proto/bytes.h"
 #include "proto/status.h"
@@ -425,6 +426,11 @@ int sg_store_open(struct sg_store **out, const struct sg_store_opts *o, char *er
 	st->map_bytes = o->map_bytes ? o->map_bytes : DEFAULT_MAP_BYTES;
 	st->depth = calloc((size_t)st->max_users + 1, sizeof(*st->depth));
 	st->next_seq = calloc((size_t)st->max_users + 1, sizeof(*st->next_seq));
+	st->spool_key = sg_secure_alloc(SG_KEY_LEN); /* locked, not in core dumps */
+	if (!st->spool_key) {
+		sg_seterr(err, errlen, "store: cannot lock memory for the spool key");
+		goto out_free;
+	}
 	if (!st->depth || !st->next_seq) {
 		sg_seterr(err, errlen, "store: out of memory for %u users", st->max_users);
 		goto out_free;
@@ -473,6 +479,7 @@ out_env:
 	sg_store_close(st);
 	return -1;
 out_free:
+	sg_secure_free(st->spool_key);
 	free(st->depth);
 	free(st->next_seq);
 	free(st);
@@ -495,7 +502,7 @@ void sg_store_close(struct sg_store *st)
 		mdb_txn_abort(st->rtxn);
 	if (st->env)
 		mdb_env_close(st->env);
-	sg_wipe(st->spool_key, sizeof(st->spool_key));
+	sg_secure_free(st->spool_key); /* zeroed first */
 	free(st->depth);
 	free(st->next_seq);
 	free(st->journal);

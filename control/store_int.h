@@ -54,7 +54,7 @@ struct sg_store {
 	uint32_t *journal;          /* recipient | J_DEL, per count change in the batch */
 	size_t jn, jcap;
 	uint64_t aborted, bad;
-	uint8_t spool_key[SG_KEY_LEN];
+	uint8_t *spool_key;         /* SG_KEY_LEN bytes in sg_secure_alloc memory */
 	char dir[256];
 };
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * keys.c - X25519 key pairs, base64 text form, key files and secure memory.
+ * keys.c - X25519 key pairs, base64 text form and key files (memory for
+ * secrets: secure.c).
  *
  * Key files: one line, 44 base64 characters of the private key, optional
- * trailing newline; refused unless owned by the caller and not accessible
- * by group or others (like ssh and wg).  Nothing here logs key material.
+ * trailing newline; refused unless owned by the caller (the effective uid)
+ * and not accessible by group or others (like ssh and wg).  Nothing here
+ * logs key material.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +87,12 @@ int sg_keyfile_load(const char *path, struct sg_keypair *kp, char *err, size_t e
 		return key_err(err, errlen, path,
 			       "readable or writable by group/others; chmod 600 it");
 	}
+	if (st.st_uid != geteuid()) {
+		/* Its owner could put another key there (or read this one). */
+		close(fd);
+		return key_err(err, errlen, path,
+			       "not owned by the user reading it; chown it to that user");
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n < 0)
@@ -122,19 +130,4 @@ int sg_keyfile_save(const char *path, const struct sg_keypair *kp, char *err, si
 	if (close(fd) != 0)
 		return key_err(err, errlen, path, strerror(errno));
 	return SG_OK;
-}
-
-void *sg_secure_alloc(size_t n)
-{
-	/* sodium_malloc: guard pages, mlock (best effort), MADV_DONTDUMP. */
-	void *p = sodium_malloc(n);
-
-	if (p)
-		memset(p, 0, n);
-	return p;
-}
-
-void sg_secure_free(void *p)
-{
-	sodium_free(p); /* zeroes before unmapping */
 }

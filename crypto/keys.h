@@ -6,8 +6,9 @@
  * Key files hold one line: the base64 (standard alphabet, padded, 44
  * characters) of a 32-byte X25519 private key, as wg(8) does.  A key file
  * readable or writable by group or others is refused.  Long-lived secrets
- * (the relay's static key, cookie secrets) live in sg_secure_alloc() memory:
- * guard pages, mlock()ed, excluded from core dumps, zeroed when freed.
+ * (the relay's static key, cookie secrets) live in sg_secure_alloc() memory
+ * (secure.h): guard pages, mlock()ed, excluded from core dumps, zeroed when
+ * freed.
  */
 #ifndef SG_CRYPTO_KEYS_H
 #define SG_CRYPTO_KEYS_H
@@ -16,6 +17,7 @@
 #include <stdint.h>
 
 #include "proto/messages.h"
+#include "secure.h" /* sg_secure_alloc, sg_secure_free */
 
 enum { SG_KEY_B64_LEN = 44 }; /* without the terminating NUL */
 
@@ -41,9 +43,5 @@ int sg_key_from_base64(uint8_t key[SG_KEY_LEN], const char *b64);
 int sg_keyfile_load(const char *path, struct sg_keypair *kp, char *err, size_t errlen);
 /* Create path (O_EXCL, mode 0600) holding kp's private key. */
 int sg_keyfile_save(const char *path, const struct sg_keypair *kp, char *err, size_t errlen);
-
-/* Guarded, locked, non-dumpable, zeroed-on-free memory; NULL on failure. */
-void *sg_secure_alloc(size_t n);
-void sg_secure_free(void *p);
 
 #endif /* SG_CRYPTO_KEYS_H */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aead_cache.c - per-worker cache of expanded AEAD contexts (see the
- * header).  Memory comes from rte_zmalloc_socket on the worker's socket; on
- * fini every context is wiped.
+ * header).  Memory comes from rte_zmalloc_socket on the worker's socket,
+ * locked and left out of core dumps (crypto/secure.h); on fini every
+ * context is wiped.
  */
 #include <string.h>
 
@@ -10,6 +11,7 @@
 
 #include "aead_cache.h"
 #include "crypto/crypto.h"
+#include "crypto/secure.h"
 
 int sg_aead_cache_init(struct sg_aead_cache *c, uint32_t entries, int socket)
 {
@@ -19,6 +21,8 @@ int sg_aead_cache_init(struct sg_aead_cache *c, uint32_t entries, int socket)
 	c->e = rte_zmalloc_socket("sg_aead_cache", sizeof(*c->e) * entries, 64, socket);
 	if (!c->e)
 		return -1;
+	/* Expanded keys: locked, left out of core dumps (counted). */
+	(void)sg_secure_region(c->e, sizeof(*c->e) * entries);
 	c->mask = entries - 1;
 	return 0;
 }

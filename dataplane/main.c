@@ -39,6 +39,7 @@
 #include "control/session.h"
 #include "crypto/crypto.h"
 #include "crypto/keys.h"
+#include "crypto/secure.h"
 #include "port.h"
 #include "telemetry.h"
 #include "worker.h"
@@ -244,6 +245,36 @@ static unsigned poll_extra(void *arg)
 	return sg_worker_poll(arg);
 }
 
+/*
+ * Secrets the relay could not lock or keep out of core dumps: said once at
+ * start (surgectl status and the metrics keep saying it).
+ */
+static void secure_report(void)
+{
+	struct sg_secure_stats st;
+
+	sg_secure_stats(&st);
+	if (st.unlocked)
+		fprintf(stderr, "surge-relay: warning: %llu of %llu regions holding secrets are not "
+			"locked in memory (RLIMIT_MEMLOCK; CAP_IPC_LOCK or LimitMEMLOCK=infinity): "
+			"they may be swapped out\n", (unsigned long long)st.unlocked,
+			(unsigned long long)st.regions);
+	if (st.dumpable)
+		fprintf(stderr, "surge-relay: warning: %llu of %llu regions holding secrets could "
+			"not be left out of core dumps\n", (unsigned long long)st.dumpable,
+			(unsigned long long)st.regions);
+}
+
+/* rte_mempool_mem_iter: one chunk of the mbuf pool into locked, non-dumpable memory. */
+static void secure_chunk(struct rte_mempool *mp, void *arg, struct rte_mempool_memhdr *m,
+			 unsigned idx)
+{
+	(void)mp;
+	(void)arg;
+	(void)idx;
+	(void)sg_secure_region(m->addr, m->len);
+}
+
 static int fail(const char *what, const char *why)
 {
 	fprintf(stderr, "surge-relay: %s: %s\n", what, why);
@@ -279,6 +310,12 @@ static int relay_start(struct relay *r)
 					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (!r->pool)
 		return fail("mbuf pool", rte_strerror(rte_errno));
+	/*
+	 * Frames are opened in place (cloud plaintext, inner headers) and a
+	 * handshake's Noise state travels in its mbuf (control/hs_lcore.h): the
+	 * pool is locked and left out of core dumps like the keys.
+	 */
+	rte_mempool_mem_iter(r->pool, secure_chunk, NULL);
 	/* Readers: the workers and, for the extra RX queue, the control lcore. */
 	if (sg_session_table_init(&r->sessions, r->cfg.max_sessions, r->cfg.max_users, n + 1,
 				  "sg_sessions", err, sizeof(err)) != 0)
@@ -289,6 +326,8 @@ static int relay_start(struct relay *r)
 	r->workers = rte_zmalloc("sg_workers", sizeof(*r->workers) * (n + 1), RTE_CACHE_LINE_SIZE);
 	if (!r->workers)
 		return fail("workers", "out of memory");
+	/* Each holds a copy of the cookie secret and spare AEAD contexts. */
+	(void)sg_secure_region(r->workers, sizeof(*r->workers) * (n + 1));
 	for (unsigned w = 0; w <= n; w++) {
 		char name[32];
 
@@ -540,6 +579,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = relay_start(&r);
+	if (rc == 0)
+		secure_report();
 	if (rc == 0) {
 		sg_key_to_base64(b64, r.plane.key->pub);
 		printf("surge-relay: ready: %u worker(s), %u port(s), udp port %u, public key %s\n",

@@ -136,6 +136,17 @@ static void test_keyfile_refusals(void **state)
 	assert_int_equal(sg_keyfile_load(path, &kp, err, sizeof(err)), SG_OK);
 
 	assert_int_equal(sg_keyfile_load(dir, &kp, err, sizeof(err)), SG_E_KEY);
+
+	/* Owned by someone else (root can give it away; others cannot run this part). */
+	snprintf(path, sizeof(path), "%s/foreign.key", dir);
+	write_file(path, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", 0600);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(sg_keyfile_load(path, &kp, err, sizeof(err)), SG_E_KEY);
+		assert_non_null(strstr(err, "not owned by the user reading it"));
+	} else {
+		print_message("not root: the foreign owner case is not exercised\n");
+	}
 }
 
 static void test_secure_alloc(void **state)
