@@ -334,19 +334,38 @@ static int set_key(struct sg_config *c, const struct cfg_key *k, const char *val
 	return sg_seterr(err, errlen, "%s: internal error", k->name);
 }
 
+static int is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/*
+ * What an error may quote of a line that is not key = value: only what a
+ * key could be (letters, digits, '_', '-', '.', blanks; 32 bytes at most).
+ * Anything longer or else may be a secret in the wrong file, e.g. a key
+ * file given as --config (44 base64 characters ending in '='): never
+ * echoed to a log.
+ */
+static const char *quotable(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (n == 32 || !((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+				 (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-' ||
+				 s[n] == '.' || is_blank(s[n])))
+			return "(not shown: not a key name)";
+	return s;
+}
+
 int sg_config_set(struct sg_config *c, const char *key, const char *value, char *err,
 		  size_t errlen)
 {
 	const struct cfg_key *k = find_key(key);
 
 	if (!k)
-		return sg_seterr(err, errlen, "unknown key '%s'", key);
+		return sg_seterr(err, errlen, "unknown key '%s'", quotable(key));
 	return set_key(c, k, value, err, errlen);
-}
-
-static int is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t';
 }
 
 /*
@@ -382,7 +401,8 @@ static int parse_line(struct sg_config *c, const char *line, const struct cfg_ke
 		for (end = key + strlen(key); end > key && is_blank(end[-1]); end--)
 			;
 		*end = '\0';
-		return sg_seterr(err, errlen, "missing '=' in '%s' (expected key = value)", key);
+		return sg_seterr(err, errlen, "missing '=' in '%s' (expected key = value)",
+				 quotable(key));
 	}
 	for (end = eq; end > key && is_blank(end[-1]); end--)
 		;
@@ -391,7 +411,7 @@ static int parse_line(struct sg_config *c, const char *line, const struct cfg_ke
 		return sg_seterr(err, errlen, "missing key before '='");
 	for (char *p = key; *p; p++)
 		if (is_blank(*p))
-			return sg_seterr(err, errlen, "blank in key '%s'", key);
+			return sg_seterr(err, errlen, "blank in key '%s'", quotable(key));
 	val = eq + 1;
 	while (is_blank(*val))
 		val++;
@@ -403,7 +423,7 @@ static int parse_line(struct sg_config *c, const char *line, const struct cfg_ke
 	*end = '\0';
 	*kp = find_key(key);
 	if (!*kp)
-		return sg_seterr(err, errlen, "unknown key '%s'", key);
+		return sg_seterr(err, errlen, "unknown key '%s'", quotable(key));
 	return set_key(c, *kp, val, err, errlen);
 }
 

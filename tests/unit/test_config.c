@@ -210,6 +210,9 @@ static const struct bad bad_lines[] = {
 	{ "udpport = 1", "unknown key 'udpport'" },
 	{ "UDP_PORT = 1", "unknown key 'UDP_PORT'" },
 	{ "address = 198.18.0.1", "unknown key 'address'" },
+	/* A key file given as the config: its base64 is never echoed (SECURITY.md). */
+	{ "mDzFk1hOQkjv0AOSPAKuwcJ1L+Q0p7QSlmoqJOkHlHw=", "unknown key '(not shown: not a key name)'" },
+	{ "mDzFk1hOQkjv0AOSPAKuwcJ1LQ0p7QSlmoqJOkHlHw", "missing '=' in '(not shown: not a key name)'" },
 	{ "udp_port =", "udp_port: empty value" },
 	{ "udp_port =   \t", "udp_port: empty value" },
 	{ "udp_port = # nothing", "udp_port: empty value" },
