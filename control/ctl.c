@@ -72,6 +72,7 @@ struct sg_ctl_server {
 	struct ctl_conn conns[SG_CTL_MAX_CONNS];
 	unsigned gen[SG_CTL_MAX_CONNS];  /* bumped at every accept into the slot */
 	uint64_t accepted;               /* connections accepted so far */
+	struct sg_ctl_server_counts n;
 };
 
 enum { CTL_SLOT_BITS = 5 }; /* token = gen << CTL_SLOT_BITS | slot */
@@ -447,7 +448,8 @@ static void serve_line(struct ctl_conn *c, size_t len, sg_ctl_handler h, void *c
 }
 
 /* Read what is there; 1 when a request was served, 0 if not yet, -1: drop. */
-static int conn_read(struct ctl_conn *c, sg_ctl_handler h, void *ctx)
+static int conn_read(struct ctl_conn *c, sg_ctl_handler h, void *ctx,
+		     struct sg_ctl_server_counts *cnt)
 {
 	while (c->in_len < sizeof(c->in)) {
 		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len,
@@ -466,6 +468,7 @@ static int conn_read(struct ctl_conn *c, sg_ctl_handler h, void *ctx)
 		}
 	}
 	reply_err_str(c, SG_CTL_E_ARGS, "request too long");
+	cnt->too_long++;
 	return 1;
 }
 
@@ -484,12 +487,13 @@ static int conn_write(struct ctl_conn *c)
 }
 
 /* Run one connection as far as it goes now; counts a served request. */
-static void conn_step(struct ctl_conn *c, sg_ctl_handler h, void *ctx, int *served)
+static void conn_step(struct ctl_conn *c, sg_ctl_handler h, void *ctx, int *served,
+		      struct sg_ctl_server_counts *cnt)
 {
 	int r;
 
 	if (!c->replying) {
-		r = conn_read(c, h, ctx);
+		r = conn_read(c, h, ctx, cnt);
 		if (r < 0) {
 			conn_close(c);
 			return;
@@ -531,6 +535,7 @@ static struct ctl_conn *take_slot(struct sg_ctl_server *s)
 			/* best effort: the peer sees EOF instead */
 		}
 		conn_close(oldest);
+		s->n.evicted++;
 	}
 	return oldest;
 }
@@ -552,6 +557,7 @@ static void accept_new(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 				/* best effort: the peer sees EOF instead */
 			}
 			close(fd);
+			s->n.refused++;
 			continue;
 		}
 		c->fd = fd;
@@ -560,7 +566,7 @@ static void accept_new(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 		s->gen[c - s->conns]++;
 		c->token = s->gen[c - s->conns] << CTL_SLOT_BITS | (unsigned)(c - s->conns);
 		if (max <= 0 || *served < max)
-			conn_step(c, h, ctx, served);
+			conn_step(c, h, ctx, served, &s->n);
 	}
 }
 
@@ -578,6 +584,7 @@ int sg_ctl_server_poll(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 			continue;
 		if (now >= c->deadline_ms) {
 			conn_close(c);
+			s->n.timed_out++;
 			continue;
 		}
 		if (c->deferred)
@@ -595,7 +602,7 @@ int sg_ctl_server_poll(struct sg_ctl_server *s, sg_ctl_handler h, void *ctx, int
 			continue;
 		if (!c->replying && max_requests > 0 && served >= max_requests)
 			continue;
-		conn_step(c, h, ctx, &served);
+		conn_step(c, h, ctx, &served, &s->n);
 	}
 	if (pfd[n].revents & POLLIN)
 		accept_new(s, h, ctx, &served, max_requests, now);
@@ -631,6 +638,11 @@ int sg_ctl_server_reply(struct sg_ctl_server *s, unsigned token, int code,
 		conn_close(c);
 		return -1;
 	}
+}
+
+void sg_ctl_server_counts(const struct sg_ctl_server *s, struct sg_ctl_server_counts *out)
+{
+	*out = s->n;
 }
 
 /* ---- client ---- */

@@ -17,6 +17,7 @@
 #define SG_CONTROL_CTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum {
 	SG_CTL_LINE_MAX = 1024,
@@ -81,6 +82,14 @@ typedef int (*sg_ctl_handler)(void *ctx, const struct sg_ctl_request *r, struct 
 
 struct sg_ctl_server;
 
+/* What the socket's bounds refused (docs/OPERATIONS.md, "The operator socket's limits"). */
+struct sg_ctl_server_counts {
+	uint64_t refused;   /* connections turned away: every slot answering or deferred */
+	uint64_t evicted;   /* idle connections closed for a newer one */
+	uint64_t timed_out; /* connections dropped at their deadline */
+	uint64_t too_long;  /* request lines over SG_CTL_LINE_MAX */
+};
+
 /* Create the socket at path (replacing a stale one), mode 0600; NULL + err. */
 struct sg_ctl_server *sg_ctl_server_open(const char *path, char *err, size_t errlen);
 
@@ -109,6 +118,9 @@ int sg_ctl_server_reply(struct sg_ctl_server *s, unsigned token, int code,
 
 /* Close and unlink the socket. */
 void sg_ctl_server_close(struct sg_ctl_server *s);
+
+/* What its bounds refused so far. */
+void sg_ctl_server_counts(const struct sg_ctl_server *s, struct sg_ctl_server_counts *out);
 
 /*
  * Client: send one request line (without '\n'), wait up to timeout_ms.

@@ -116,12 +116,14 @@ void sg_plane_handshake_finish(struct sg_plane *p, struct rte_mbuf *m)
 	/* A slot first: a sign-up is registered only when its response can go out. */
 	s = sg_session_alloc(p->sessions, &index);
 	if (!s) {
+		p->counters[SG_PC_SESSIONS_FULL]++;
 		refuse(p, m, x, SG_PC_HS_FULL);
 		return;
 	}
 	u = sg_registry_get_or_add(p->registry, x->client_pub, (uint64_t)time(NULL), &created);
 	if (!u) {
 		sg_session_cancel(p->sessions, s, index);
+		p->counters[SG_PC_USERS_FULL]++;
 		refuse(p, m, x, SG_PC_HS_FULL);
 		return;
 	}

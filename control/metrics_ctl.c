@@ -79,6 +79,10 @@ static const char *const counter_help[SG_PC_MAX] = {
 	[SG_PC_RESUME_TIMESTAMP] = "RESUMEs refused: replayed (timestamp not newer than the user's last).",
 	[SG_PC_RESUME_NO_USER] = "RESUMEs refused: the ticket's user is not registered.",
 	[SG_PC_TICKETS] = "Resumption TICKETs sent.",
+	[SG_PC_SESSIONS_FULL] = "Handshakes and resumptions refused because the session table held "
+				"max_sessions sessions (counted in handshake_full too).",
+	[SG_PC_USERS_FULL] = "Sign-ups refused because the registry held max_users users "
+			     "(counted in handshake_full too).",
 };
 
 static void put(const struct sg_metrics_sink *s, const char *name, const char *unit,
@@ -174,6 +178,44 @@ static void hs_lcore_metrics(const struct sg_plane *p, const struct sg_metrics_s
 	}
 }
 
+/* Bounds that bit outside the control counters (docs/SECURITY.md, "Resource bounds"). */
+static void bounds_metrics(const struct sg_plane *p, const struct sg_metrics_sink *s)
+{
+	struct sg_ctl_server_counts c = { 0 };
+	struct sg_metrics_http_counts h = { 0 };
+
+	put(s, "handshake_bucket_collisions", NULL, SG_METRIC_COUNTER,
+	    "The control plane's per-source handshake buckets: a new source took the slot of "
+	    "another (whose bucket was lost; the table holds 16384).", p->ratelimit.collisions);
+	if (p->ctl)
+		sg_ctl_server_counts(p->ctl, &c);
+	put(s, "control_socket_refused", NULL, SG_METRIC_COUNTER,
+	    "Operator socket connections refused: all 16 slots answering.", c.refused);
+	put(s, "control_socket_evicted", NULL, SG_METRIC_COUNTER,
+	    "Idle operator socket connections closed for a newer one.", c.evicted);
+	put(s, "control_socket_timed_out", NULL, SG_METRIC_COUNTER,
+	    "Operator socket connections dropped at their 2 s deadline.", c.timed_out);
+	put(s, "control_socket_too_long", NULL, SG_METRIC_COUNTER,
+	    "Operator requests longer than 1024 bytes (refused).", c.too_long);
+	if (p->metrics && p->metrics->http)
+		sg_metrics_http_counts(p->metrics->http, &h);
+	put(s, "metrics_refused", NULL, SG_METRIC_COUNTER,
+	    "Metrics connections closed at once: all 8 slots taken.", h.refused);
+	put(s, "metrics_timed_out", NULL, SG_METRIC_COUNTER,
+	    "Metrics connections dropped at their 2 s deadline.", h.timed_out);
+	put(s, "metrics_too_large", NULL, SG_METRIC_COUNTER,
+	    "Metrics requests whose head was over 4096 bytes (431).", h.too_large);
+	if (p->store) {
+		uint64_t map, used;
+
+		sg_store_map_use(p->store, &map, &used);
+		put(s, "store_map", "bytes", SG_METRIC_GAUGE,
+		    "The store's map size (store_map_mib): batches fail when it is used up.", map);
+		put(s, "store_map_used", "bytes", SG_METRIC_GAUGE,
+		    "Bytes of the store's map its pages use now.", used);
+	}
+}
+
 void sg_plane_metrics(const struct sg_plane *p, const struct sg_metrics_sink *s)
 {
 	uint64_t now = (uint64_t)time(NULL);
@@ -218,6 +260,7 @@ void sg_plane_metrics(const struct sg_plane *p, const struct sg_metrics_sink *s)
 		    counter_help[c] ? counter_help[c] : "A control-plane counter (docs/OPERATIONS.md).",
 		    p->counters[c]);
 	store_metrics(p, s);
+	bounds_metrics(p, s);
 	policy_metrics(p, s);
 	hs_lcore_metrics(p, s);
 	if (!p->metrics)

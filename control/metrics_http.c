@@ -45,6 +45,7 @@ struct sg_metrics_http {
 	int fd;
 	unsigned port;
 	struct http_conn conns[SG_METRICS_HTTP_CONNS];
+	struct sg_metrics_http_counts n;
 };
 
 static uint64_t now_ms(void)
@@ -243,7 +244,8 @@ static int head_done(const struct http_conn *c, size_t from)
 }
 
 /* Read what is there; 1 a head was served (or refused), 0 later, -1 drop. */
-static int conn_read(struct http_conn *c, sg_metrics_http_handler fn, void *ctx)
+static int conn_read(struct sg_metrics_http *h, struct http_conn *c, sg_metrics_http_handler fn,
+		     void *ctx)
 {
 	while (c->in_len < sizeof(c->in)) {
 		size_t from = c->in_len;
@@ -260,6 +262,7 @@ static int conn_read(struct http_conn *c, sg_metrics_http_handler fn, void *ctx)
 		}
 	}
 	answer_text(c, "431 Request Header Fields Too Large", "request head too large", NULL);
+	h->n.too_large++;
 	return 1;
 }
 
@@ -288,10 +291,11 @@ static int conn_write(struct http_conn *c)
 	return 1;
 }
 
-static void conn_step(struct http_conn *c, sg_metrics_http_handler fn, void *ctx, int *served)
+static void conn_step(struct sg_metrics_http *h, struct http_conn *c, sg_metrics_http_handler fn,
+		      void *ctx, int *served)
 {
 	if (!c->replying) {
-		int r = conn_read(c, fn, ctx);
+		int r = conn_read(h, c, fn, ctx);
 
 		if (r < 0) {
 			conn_close(c);
@@ -318,6 +322,7 @@ static void accept_new(struct sg_metrics_http *h, uint64_t now)
 				c = &h->conns[i];
 		if (!c) {
 			close(fd); /* full: the scraper sees a reset and retries at its next interval */
+			h->n.refused++;
 			continue;
 		}
 		c->fd = fd;
@@ -340,6 +345,7 @@ int sg_metrics_http_poll(struct sg_metrics_http *h, sg_metrics_http_handler fn, 
 			continue;
 		if (now >= c->deadline_ms) {
 			conn_close(c);
+			h->n.timed_out++;
 			continue;
 		}
 		pfd[n] = (struct pollfd){ .fd = c->fd, .events = c->replying ? POLLOUT : POLLIN };
@@ -355,12 +361,17 @@ int sg_metrics_http_poll(struct sg_metrics_http *h, sg_metrics_http_handler fn, 
 			continue;
 		if (!c->replying && served >= max_scrapes)
 			continue; /* its turn comes at the next call */
-		conn_step(c, fn, ctx, &served);
+		conn_step(h, c, fn, ctx, &served);
 	}
 	/* New connections are read at the next call: their request is rarely there yet. */
 	if (pfd[n].revents & POLLIN)
 		accept_new(h, now);
 	return served;
+}
+
+void sg_metrics_http_counts(const struct sg_metrics_http *h, struct sg_metrics_http_counts *out)
+{
+	*out = h->n;
 }
 
 unsigned sg_metrics_http_pollfds(const struct sg_metrics_http *h, struct pollfd *pfd, unsigned max)

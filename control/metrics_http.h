@@ -18,6 +18,7 @@
 #define SG_CONTROL_METRICS_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "control/ctl.h"
 
@@ -30,6 +31,13 @@ enum {
 
 struct sg_metrics_http;
 struct sockaddr_storage;
+
+/* What the endpoint's bounds refused (docs/OPERATIONS.md, "Metrics"). */
+struct sg_metrics_http_counts {
+	uint64_t refused;   /* connections closed at once: every slot taken */
+	uint64_t timed_out; /* connections dropped at their deadline */
+	uint64_t too_large; /* request heads over SG_METRICS_HTTP_HEAD_MAX (431) */
+};
 struct pollfd;
 
 /*
@@ -55,6 +63,8 @@ typedef int (*sg_metrics_http_handler)(void *ctx, struct sg_ctl_buf *body);
  */
 int sg_metrics_http_poll(struct sg_metrics_http *h, sg_metrics_http_handler fn, void *ctx,
 			 int max_scrapes);
+
+void sg_metrics_http_counts(const struct sg_metrics_http *h, struct sg_metrics_http_counts *out);
 
 /* For a caller that sleeps in poll(2): what to wait on, at most max; how many. */
 unsigned sg_metrics_http_pollfds(const struct sg_metrics_http *h, struct pollfd *pfd,

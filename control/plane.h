@@ -117,6 +117,8 @@ enum sg_plane_counter {
 	SG_PC_TICKETS,         /* TICKET sent */
 	SG_PC_KILLED,          /* sessions ended by the operator (surgectl sessions kill) */
 	SG_PC_HS_OLD_KEY,      /* handshakes and resumptions answered under the previous static key */
+	SG_PC_SESSIONS_FULL,   /* of handshake_full: the session table at max_sessions */
+	SG_PC_USERS_FULL,      /* of handshake_full: a sign-up with the registry at max_users */
 	SG_PC_MAX,
 };
 

@@ -103,6 +103,8 @@ int sg_ratelimit_allow(struct sg_ratelimit *rl, int family, const uint8_t *addr,
 	e = &rl->slots[slot_of(rl, key)];
 	if (memcmp(e->key, key, RL_KEY_LEN) != 0) {
 		/* New source, or another took the slot: a full bucket, minus this one. */
+		if (e->key[0])
+			rl->collisions++; /* the table's bound bit: the other's bucket is lost */
 		memset(e, 0, sizeof(*e));
 		memcpy(e->key, key, RL_KEY_LEN);
 		e->tokens = rl->cap - rl->cost;

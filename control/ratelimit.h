@@ -27,6 +27,7 @@ struct sg_ratelimit {
 	uint64_t cost;                     /* one token, in nanoseconds of refill (1e9 / rate) */
 	uint64_t cap;                      /* burst tokens, likewise */
 	uint8_t secret[32];                /* hash key, random per process */
+	uint64_t collisions;               /* a new source took a slot another held (its bucket reset) */
 };
 
 /*

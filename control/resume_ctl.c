@@ -100,6 +100,7 @@ void sg_plane_resume(struct sg_plane *p, struct rte_mbuf *m)
 	}
 	s = sg_session_alloc(p->sessions, &index);
 	if (!s) {
+		p->counters[SG_PC_SESSIONS_FULL]++;
 		refuse(p, m, &rs, SG_PC_HS_FULL);
 		return;
 	}

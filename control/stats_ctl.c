@@ -20,6 +20,8 @@
 #include "crypto/secure.h"
 #include "hs_lcore.h"
 #include "keys_ctl.h"
+#include "metrics_ctl.h"
+#include "metrics_http.h"
 #include "plane.h"
 #include "registry.h"
 #include "store.h"
@@ -83,6 +85,39 @@ static void store_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 			  p->store_error[0] ? "; last error: " : "", p->store_error);
 }
 
+/*
+ * Bounds that bit outside the counters above (docs/SECURITY.md, "Resource
+ * bounds"): the control plane's handshake buckets, the operator socket, the
+ * metrics endpoint, the store's map.
+ */
+static void bounds_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
+{
+	struct sg_ctl_server_counts c = { 0 };
+	struct sg_metrics_http_counts h = { 0 };
+	uint64_t map = 0, used = 0;
+
+	if (p->ctl)
+		sg_ctl_server_counts(p->ctl, &c);
+	if (p->metrics && p->metrics->http)
+		sg_metrics_http_counts(p->metrics->http, &h);
+	if (p->store)
+		sg_store_map_use(p->store, &map, &used);
+	sg_ctl_buf_printf(b, json ? ", \"bounds\": {\"handshake_bucket_collisions\": %llu, "
+				    "\"control_socket_refused\": %llu, \"control_socket_evicted\": %llu, "
+				    "\"control_socket_timed_out\": %llu, \"control_socket_too_long\": %llu, "
+				    "\"metrics_refused\": %llu, \"metrics_timed_out\": %llu, "
+				    "\"metrics_too_large\": %llu, \"store_map_bytes\": %llu, "
+				    "\"store_map_used_bytes\": %llu}"
+				  : "bounds: handshake bucket collisions %llu; control socket refused %llu, "
+				    "evicted %llu, timed out %llu, too long %llu; metrics refused %llu, "
+				    "timed out %llu, too large %llu; store map %llu bytes, %llu used\n",
+			  (unsigned long long)p->ratelimit.collisions, (unsigned long long)c.refused,
+			  (unsigned long long)c.evicted, (unsigned long long)c.timed_out,
+			  (unsigned long long)c.too_long, (unsigned long long)h.refused,
+			  (unsigned long long)h.timed_out, (unsigned long long)h.too_large,
+			  (unsigned long long)map, (unsigned long long)used);
+}
+
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 {
 	uint64_t up = (uint64_t)time(NULL) - p->started;
@@ -114,6 +149,7 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 					  (unsigned long long)p->counters[c]);
 		sg_ctl_buf_printf(b, "}");
 		store_stats(p, b, 1);
+		bounds_stats(p, b, 1);
 		sg_plane_policy_stats(p, b, 1);
 		sg_ctl_buf_printf(b, ", \"handshake_lcores\": [");
 		for (unsigned l = 0; l < p->n_hs_lcores; l++)
@@ -144,6 +180,7 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 		sg_ctl_buf_printf(b, "  %-22s %llu\n", sg_plane_counter_name(c),
 				  (unsigned long long)p->counters[c]);
 	store_stats(p, b, 0);
+	bounds_stats(p, b, 0);
 	sg_plane_policy_stats(p, b, 0);
 	for (unsigned l = 0; l < p->n_hs_lcores; l++)
 		sg_ctl_buf_printf(b, "handshake lcore %u: %llu prepared\n", l,

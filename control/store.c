@@ -486,6 +486,17 @@ out_free:
 	return -1;
 }
 
+void sg_store_map_use(const struct sg_store *st, uint64_t *map_bytes, uint64_t *used_bytes)
+{
+	MDB_envinfo info;
+	MDB_stat stat;
+
+	*map_bytes = st->map_bytes;
+	*used_bytes = 0;
+	if (mdb_env_info(st->env, &info) == 0 && mdb_env_stat(st->env, &stat) == 0)
+		*used_bytes = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
+}
+
 void sg_store_set_limits(struct sg_store *st, uint32_t per_user, uint64_t total)
 {
 	st->per_user = per_user ? per_user : DEFAULT_PER_USER;

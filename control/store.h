@@ -175,4 +175,11 @@ uint64_t sg_store_open_since_ns(const struct sg_store *st);
 /* Batches lost (aborted) since open. */
 uint64_t sg_store_aborted(const struct sg_store *st);
 
+/*
+ * The map's size (store_map_mib) and how much of it the file's pages use
+ * now (LMDB's last page + 1, committed data and free pages it keeps for
+ * reuse): when used reaches the size, batches fail (store full).
+ */
+void sg_store_map_use(const struct sg_store *st, uint64_t *map_bytes, uint64_t *used_bytes);
+
 #endif /* SG_CONTROL_STORE_H */

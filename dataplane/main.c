@@ -211,6 +211,24 @@ _Static_assert(RTE_DIM(worker_series) + SG_DROP_MAX ==
 		       sizeof(struct sg_worker_counters) / sizeof(uint64_t),
 	       "every worker counter has a row in worker_series[]");
 
+/* Counters of the bounds of a worker's own tables (not in struct sg_worker_counters). */
+static const struct {
+	const char *name, *help;
+	size_t off;
+} worker_bounds[] = {
+	{ "worker_handshake_bucket_collisions",
+	  "Per-source handshake buckets of this worker (16384): a new source took the slot of "
+	  "another, whose bucket was lost.", offsetof(struct sg_worker, ratelimit.collisions) },
+	{ "worker_aead_cache_hits", "Expanded AEAD contexts found in this worker's cache (1024 "
+	  "entries).", offsetof(struct sg_worker, cache.hits) },
+	{ "worker_aead_cache_misses", "Expanded AEAD contexts built into the cache (a key seen "
+	  "first, or its entry taken by another).", offsetof(struct sg_worker, cache.misses) },
+	{ "worker_aead_cache_collisions", "Contexts built into a spare because their entry was in "
+	  "use in the same burst (64 spares a burst).", offsetof(struct sg_worker, cache.collisions) },
+	{ "worker_aead_cache_swept", "Cache entries wiped because their session ended.",
+	  offsetof(struct sg_worker, cache.swept) },
+};
+
 static void worker_metrics(void *arg, const struct sg_metrics_sink *s)
 {
 	const struct sg_worker_set *set = arg;
@@ -229,6 +247,20 @@ static void worker_metrics(void *arg, const struct sg_metrics_sink *s)
 				.n_labels = 1, .labels = { { "worker", ids[i] } },
 				.value = __atomic_load_n(c, __ATOMIC_RELAXED) });
 		}
+	/*
+	 * Bounds of a worker's own tables (docs/SECURITY.md, "Resource bounds"):
+	 * written by the worker alone, read relaxed like its counters.  By name,
+	 * then worker: one family's series stay together.
+	 */
+	for (size_t k = 0; k < RTE_DIM(worker_bounds); k++)
+		for (unsigned i = 0; i < set->n; i++)
+			sg_metrics_emit(s, &(struct sg_metric){
+				.name = worker_bounds[k].name, .help = worker_bounds[k].help,
+				.type = SG_METRIC_COUNTER, .n_labels = 1,
+				.labels = { { "worker", ids[i] } },
+				.value = __atomic_load_n((const uint64_t *)((const char *)&set->w[i] +
+									   worker_bounds[k].off),
+							 __ATOMIC_RELAXED) });
 	for (unsigned i = 0; i < set->n; i++)
 		for (unsigned d = 0; d < SG_DROP_MAX; d++)
 			sg_metrics_emit(s, &(struct sg_metric){

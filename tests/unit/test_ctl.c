@@ -318,18 +318,26 @@ static struct srv *srv_start(void)
 	return sv;
 }
 
-static void srv_stop(struct srv *sv)
+/* Stop; *n (may be NULL) gets what the socket's bounds refused (ctl.h). */
+static void srv_stop_counts(struct srv *sv, struct sg_ctl_server_counts *n)
 {
 	struct stat st;
 
 	atomic_store(&sv->stop, 1);
 	pthread_join(sv->th, NULL);
+	if (n)
+		sg_ctl_server_counts(sv->s, n);
 	sg_ctl_server_close(sv->s);
 	assert_int_equal(lstat(sv->path, &st), -1); /* close unlinked it */
 	srv_rmdirs(sv);
 	/* a poll never waits: even a 3 MiB reply is queued in a few ms */
 	assert_true(atomic_load(&sv->max_poll_ms) < 500);
 	free(sv);
+}
+
+static void srv_stop(struct srv *sv)
+{
+	srv_stop_counts(sv, NULL);
 }
 
 static int raw_connect(const char *path)
@@ -602,6 +610,7 @@ static void test_open_replaces_only_stale_sockets(void **state)
 /* Half a line, then silence: others are served meanwhile; it is dropped at 2 s. */
 static void test_slow_client(void **state)
 {
+	struct sg_ctl_server_counts n;
 	struct srv *sv = srv_start();
 	char buf[64], err[256], *body;
 	size_t len;
@@ -626,11 +635,14 @@ static void test_slow_client(void **state)
 	assert_true(t >= 1900 && t < 4000);
 	close(fd);
 	/* the same for a client that writes its request but never reads the reply */
-	srv_stop(sv);
+	srv_stop_counts(sv, &n);
+	assert_int_equal(n.timed_out, 1);
+	assert_int_equal(n.refused + n.evicted + n.too_long, 0);
 }
 
 static void test_too_long_line(void **state)
 {
+	struct sg_ctl_server_counts cnt;
 	struct srv *sv = srv_start();
 	char line[2000], buf[128];
 	size_t n;
@@ -653,7 +665,8 @@ static void test_too_long_line(void **state)
 	assert_string_equal(buf, "ERR 2 request too long\n");
 	close(fd);
 	assert_int_equal(atomic_load(&sv->calls), 0);
-	srv_stop(sv);
+	srv_stop_counts(sv, &cnt);
+	assert_int_equal(cnt.too_long, 2);
 }
 
 /* A request cut by the peer's close is never run. */
@@ -717,6 +730,7 @@ static void test_many_idle_connections(void **state)
 {
 	static const char evicted[] = "ERR 4 busy: closed for a newer connection (too many "
 				      "idle control connections)\n";
+	struct sg_ctl_server_counts cnt;
 	struct srv *sv = srv_start();
 	int idle[SG_CTL_MAX_CONNS], extra[4];
 	char buf[128], err[256], *body;
@@ -763,7 +777,10 @@ static void test_many_idle_connections(void **state)
 	assert_int_equal(sg_ctl_call(sv->path, "echo", CALL_MS, &body, &len, err, sizeof(err)),
 			 SG_CTL_OK);
 	free(body);
-	srv_stop(sv);
+	srv_stop_counts(sv, &cnt);
+	assert_int_equal(cnt.evicted, 5);   /* four for the extras, one for the request */
+	assert_int_equal(cnt.timed_out, SG_CTL_MAX_CONNS - 5 + 4);
+	assert_int_equal(cnt.refused, 0);
 }
 
 static int count_handler(void *ctx, const struct sg_ctl_request *r, struct sg_ctl_buf *b)

@@ -307,6 +307,7 @@ static void test_http_answers(void **state)
 {
 	char err[160], out[8192], big[SG_METRICS_HTTP_HEAD_MAX + 64];
 	struct sg_metrics_http *h = sg_metrics_http_open("127.0.0.1:0", err, sizeof(err));
+	struct sg_metrics_http_counts cnt;
 
 	(void)state;
 	assert_non_null(h);
@@ -337,6 +338,9 @@ static void test_http_answers(void **state)
 	request(h, big, out, sizeof(out));
 	assert_true(strncmp(out, "HTTP/1.0 431 ", 13) == 0);
 	assert_int_equal(handler_calls, 2);
+	sg_metrics_http_counts(h, &cnt);
+	assert_int_equal(cnt.too_large, 1);
+	assert_int_equal(cnt.refused + cnt.timed_out, 0);
 	sg_metrics_http_close(h);
 }
 
@@ -345,6 +349,7 @@ static void test_http_slow_clients(void **state)
 	char err[160], out[8192];
 	struct sg_metrics_http *h = sg_metrics_http_open("127.0.0.1:0", err, sizeof(err));
 	int idle[SG_METRICS_HTTP_CONNS + 1], fd;
+	struct sg_metrics_http_counts cnt;
 	uint64_t t0, closed_after = 0;
 	ssize_t n;
 
@@ -392,6 +397,9 @@ static void test_http_slow_clients(void **state)
 	/* Slots are free again. */
 	request(h, "GET /metrics HTTP/1.0\r\n\r\n", out, sizeof(out));
 	assert_true(strncmp(out, "HTTP/1.0 200 OK", 15) == 0);
+	sg_metrics_http_counts(h, &cnt);
+	assert_int_equal(cnt.refused, 1);
+	assert_true(cnt.timed_out >= 1 && cnt.timed_out <= SG_METRICS_HTTP_CONNS);
 	sg_metrics_http_close(h);
 }
 

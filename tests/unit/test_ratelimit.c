@@ -157,9 +157,21 @@ static void test_full_table(void **state)
 		a[3] = (uint8_t)i;
 		assert_int_equal(sg_ratelimit_allow(&rl, 4, a, t), 1);
 	}
+	/* The bound bit: at most 16 of them found a free slot, the rest took one. */
+	assert_true(rl.collisions >= 5000 - 16 && rl.collisions < 5000);
 	/* Still a limiter: a source left alone keeps its limit. */
 	assert_int_equal(allowed(&rl, 4, a4, t, 8), 5);
 	assert_int_equal(allowed(&rl, 4, a4, t + 50 * MS, 3), 1);
+	sg_ratelimit_fini(&rl);
+
+	/* One slot: a second source collides, the same source again does not. */
+	assert_int_equal(sg_ratelimit_init(&rl, 1, 20, 5), 0);
+	assert_int_equal(allowed(&rl, 4, a4, t, 2), 2);
+	assert_int_equal(rl.collisions, 0);
+	assert_int_equal(allowed(&rl, 4, b4, t, 1), 1);
+	assert_int_equal(rl.collisions, 1);
+	assert_int_equal(allowed(&rl, 4, a4, t, 1), 1); /* a full bucket again: its state was lost */
+	assert_int_equal(rl.collisions, 2);
 	sg_ratelimit_fini(&rl);
 }
 

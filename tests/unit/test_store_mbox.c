@@ -454,6 +454,29 @@ static void test_mbox_tampered(void **state)
 }
 
 /* A map too small: the batch that does not fit is lost whole, counts restored. */
+/* The map's use as the operator sees it (stats: store_map_used_bytes). */
+static void test_map_use(void **state)
+{
+	struct sg_store_opts o = opts(1);
+	uint8_t body[SG_STORE_BODY_MAX];
+	uint64_t map, used0, used1;
+	struct sg_store *st;
+
+	(void)state;
+	o.map_bytes = 256 * 1024;
+	st = open_ok(&o);
+	sg_store_map_use(st, &map, &used0);
+	assert_int_equal(map, 256 * 1024);
+	assert_true(used0 > 0 && used0 < map / 4);
+	memset(body, 7, sizeof(body));
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(put_msg(st, 1, 2, i, 1000, sizeof(body), body, NULL), SG_STORE_OK);
+	assert_int_equal(sg_store_commit(st, errbuf, sizeof(errbuf)), 0);
+	sg_store_map_use(st, &map, &used1);
+	assert_true(used1 >= used0 + 8 * sizeof(body)); /* it follows what is written */
+	sg_store_close(st);
+}
+
 static void test_map_full(void **state)
 {
 	struct sg_store_opts o = opts(1);
@@ -486,6 +509,12 @@ static void test_map_full(void **state)
 			committed = sg_store_mbox_total(st);
 	}
 	assert_true(failed);
+	{
+		uint64_t map, used;
+
+		sg_store_map_use(st, &map, &used);
+		assert_true(used > map / 2); /* what the operator sees before it is full */
+	}
 	assert_non_null(strstr(errbuf, "store full (map_bytes 262144)"));
 	assert_non_null(strstr(errbuf, "lost"));
 	assert_int_equal(sg_store_aborted(st), 1);
@@ -518,6 +547,7 @@ int main(void)
 		cmocka_unit_test_setup(test_mbox_expire, test_setup),
 		cmocka_unit_test_setup(test_mbox_users_and_span, test_setup),
 		cmocka_unit_test_setup(test_mbox_tampered, test_setup),
+		cmocka_unit_test_setup(test_map_use, test_setup),
 		cmocka_unit_test_setup(test_map_full, test_setup),
 	};
 
