@@ -12,6 +12,11 @@
  *     what the relay then holds or held: bob's session keys, his cookie and
  *     the source it was made for, his identity public key, the stored body.
  *
+ *   surge-test-core-probe fill RELAY RELAY_PUB_FILE USERS MESSAGES SIZE
+ *     USERS clients sign up and leave; one more fills their mailboxes with
+ *     MESSAGES cloud messages of SIZE bytes (for docs/SECURITY.md's memory
+ *     measurements, scripts/memory-fill).
+ *
  *   surge-test-core-probe scan CORE NAME=HEX ... [cookie=COOKIE:SOURCE]
  *     prints "NAME N" for each pattern: how many times its bytes occur in
  *     the file CORE; for cookie=, how many 8-aligned 32-byte windows of the
@@ -246,15 +251,85 @@ static int do_scan(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * fill: `users` clients sign up and close (offline, registered); one more
+ * sends them `msgs` cloud messages of `size` bytes round-robin (TTL 1 day),
+ * at most 256 unanswered, and counts the STORED replies.  For measuring the
+ * relay's memory with full mailboxes (docs/SECURITY.md).
+ */
+static int do_fill(const char *relay, const char *pubfile, unsigned users, unsigned msgs,
+		   unsigned size)
+{
+	static struct sg_client_event ev;
+	static uint8_t body[SG_BODY_MAX];
+	uint8_t pub[SG_KEY_LEN];
+	uint64_t first = 0, stored = 0, refused = 0, sent = 0;
+	struct sg_client *c;
+	char err[256];
+
+	if (sg_client_relay_key(pubfile, pub, err, sizeof(err)) != SG_OK)
+		return die(err);
+	if (size > sizeof(body) || users == 0)
+		return die("fill: bad size or users");
+	for (unsigned i = 0; i < users; i++) {
+		c = client(relay, pub);
+		if (!c)
+			return 1;
+		if (i == 0)
+			first = sg_client_user_id(c);
+		sg_client_close(c);
+		sg_client_free(c);
+	}
+	c = client(relay, pub);
+	if (!c)
+		return 1;
+	randombytes_buf(body, size);
+	while (stored + refused < msgs) {
+		int rc;
+
+		while (sent < msgs && sent - stored - refused < 256) {
+			if (sg_client_send(c, first + sent % users, SG_CLASS_CLOUD, body, size, 86400,
+					   NULL) != SG_OK)
+				return die("fill: send failed");
+			sent++;
+		}
+		rc = sg_client_poll(c, &ev, 2000);
+		if (rc == SG_CLIENT_EV_RELAY_REPLY) {
+			if (ev.code == SG_REPLY_STORED)
+				stored++;
+			else
+				refused++;
+		} else if (rc == SG_CLIENT_EV_NONE) {
+			fprintf(stderr, "core_probe: fill: no reply for 2 s (%llu stored of %llu sent)\n",
+				(unsigned long long)stored, (unsigned long long)sent);
+			break;
+		} else if (rc < 0) {
+			return die("fill: poll failed");
+		}
+	}
+	printf("fill: %u users from id %llu, %llu messages of %u bytes sent, %llu stored, "
+	       "%llu refused, %llu unanswered\n", users, (unsigned long long)first,
+	       (unsigned long long)sent, size, (unsigned long long)stored,
+	       (unsigned long long)refused, (unsigned long long)(sent - stored - refused));
+	sg_client_close(c);
+	sg_client_free(c);
+	/* UDP: a few may go unanswered (a full ring, a lost datagram); a fill, not a test. */
+	return stored >= msgs - msgs / 20 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (sodium_init() < 0)
 		return die("libsodium");
 	if (argc == 5 && strcmp(argv[1], "connect") == 0)
 		return do_connect(argv[2], argv[3], argv[4]);
+	if (argc == 7 && strcmp(argv[1], "fill") == 0)
+		return do_fill(argv[2], argv[3], (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]),
+			       (unsigned)atoi(argv[6]));
 	if (argc >= 4 && strcmp(argv[1], "scan") == 0)
 		return do_scan(argc - 2, argv + 2);
 	fprintf(stderr, "usage: surge-test-core-probe connect RELAY RELAY_PUB_FILE OUT\n"
+			"       surge-test-core-probe fill RELAY RELAY_PUB_FILE USERS MESSAGES SIZE\n"
 			"       surge-test-core-probe scan CORE NAME=HEX ... [cookie=COOKIE:SOURCE]\n");
 	return 2;
 }
