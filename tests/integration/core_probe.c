@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core_probe.c - the two ends of tests/integration/core_keys.sh.
+ * core_probe.c - the client and the core scanner of tests/integration/core_keys.sh,
+ * and a mailbox filler for scripts/memory-fill.
  *
  *   surge-test-core-probe connect RELAY RELAY_PUB_FILE OUT
  *     as two libsurge clients: alice signs up and closes (offline); bob
