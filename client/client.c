@@ -75,7 +75,8 @@ struct sg_client *sg_client_new(const struct sg_client_config *cfg, char *err, s
 	 * the end of its pages, so a size that is a multiple of 64 is 64-aligned.
 	 */
 	c = sg_secure_alloc(size);
-	if (c == NULL) {
+	if (c == NULL || ((uintptr_t)c & 63) != 0) {
+		sg_secure_free(c);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}

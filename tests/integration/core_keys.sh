@@ -38,7 +38,10 @@ case $pattern in
 	how=gcore ;;
 *)
 	how=kernel
-	ulimit -c unlimited ;;
+	ulimit -c unlimited
+	# An ASan build sets RLIMIT_CORE to 0 unless told (its shadow is
+	# left out of the core anyway).
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0" ;;
 esac
 
 # First run creates the store (spool key, ticket keys) and stops.
