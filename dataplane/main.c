@@ -190,8 +190,9 @@ static int reload_config(void *arg, struct sg_config *out, char *err, size_t err
 static const struct {
 	const char *name, *unit, *help;
 	size_t off;
+	int tsc; /* TSC cycles, written as seconds */
 } worker_series[] = {
-#define WS(n, u, f, h) { n, u, h, offsetof(struct sg_worker_counters, f) }
+#define WS(n, u, f, h) { n, u, h, offsetof(struct sg_worker_counters, f), 0 }
 	WS("worker_rx", "frames", rx_frames, "Frames received."),
 	WS("worker_rx", "bytes", rx_bytes, "Bytes received (frames, Ethernet header included)."),
 	WS("worker_tx", "frames", tx_frames, "Frames transmitted."),
@@ -204,6 +205,9 @@ static const struct {
 	WS("worker_ndp", NULL, ndp, "IPv6 neighbour solicitations answered."),
 	WS("worker_cookie_replies", NULL, cookie_replies,
 	   "Handshakes answered with a COOKIE_REPLY by the worker (under load)."),
+	{ "worker_policy_scan", "seconds",
+	  "Time spent in content-policy scans of cloud bodies (rate: share of the worker's core).",
+	  offsetof(struct sg_worker_counters, policy_cycles), 1 },
 #undef WS
 };
 
@@ -240,12 +244,14 @@ static void worker_metrics(void *arg, const struct sg_metrics_sink *s)
 		for (unsigned i = 0; i < set->n; i++) {
 			const uint64_t *c = (const uint64_t *)((const char *)&set->w[i].c +
 								worker_series[k].off);
+			uint64_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
 
 			sg_metrics_emit(s, &(struct sg_metric){
 				.name = worker_series[k].name, .unit = worker_series[k].unit,
 				.help = worker_series[k].help, .type = SG_METRIC_COUNTER,
 				.n_labels = 1, .labels = { { "worker", ids[i] } },
-				.value = __atomic_load_n(c, __ATOMIC_RELAXED) });
+				.value = worker_series[k].tsc ? sg_worker_policy_ns(v) : v,
+				.scale = worker_series[k].tsc ? 1000000000u : 1 });
 		}
 	/*
 	 * Bounds of a worker's own tables (docs/SECURITY.md, "Resource bounds"):

@@ -52,6 +52,8 @@ struct pending {
 	uint16_t plen;
 	uint8_t type;
 	uint8_t pi;           /* port index it arrived on */
+	uint8_t blocked;      /* the content policy dropped it: rule is the rule's id */
+	uint32_t rule;
 };
 
 static const uint8_t pkt_drop[] = {
@@ -471,14 +473,16 @@ static int prepare_seal(struct sg_worker *w, struct pending *x, struct sg_sessio
 	return 1;
 }
 
-/* After an authenticated open: replay update, then route. 1 when queued for sealing. */
-static int route(struct sg_worker *w, struct pending *x, uint64_t now, struct sg_aead_op *sop)
+/*
+ * After an authenticated open: replay update, last_seen, and for DATA the
+ * inner header's checks.  1 when the frame goes on to be routed.
+ */
+static int accept_frame(struct sg_worker *w, struct pending *x, uint64_t now)
 {
-	struct sg_session *s = x->s, *r;
-	uint8_t *inner = x->payload + SG_HDR_LEN;
+	struct sg_session *s = x->s;
+	const uint8_t *inner = x->payload + SG_HDR_LEN;
 	uint64_t counter = sg_le64(x->payload + SG_HDR_OFF_COUNTER);
-	uint32_t ridx, max;
-	int rc, miss;
+	int rc;
 
 	rte_spinlock_lock(&s->replay_lock);
 	rc = sg_replay_window_update(&s->replay, counter);
@@ -487,27 +491,58 @@ static int route(struct sg_worker *w, struct pending *x, uint64_t now, struct sg
 		return drop(w, x->m, SG_DROP_REPLAY), 0;
 	if (__atomic_load_n(&s->last_seen, __ATOMIC_RELAXED) != now)
 		__atomic_store_n(&s->last_seen, now, __ATOMIC_RELAXED);
+	/* sg_data_inner_decode's checks, inline: class, flags, reserved. */
+	if (x->type == SG_MSG_DATA &&
+	    ((uint8_t)(inner[20] - SG_CLASS_CLOUD) > SG_CLASS_SECRET - SG_CLASS_CLOUD ||
+	     (inner[21] & ~SG_DATA_F_MASK) || inner[22] || inner[23]))
+		return to_ctl(w, x->m, x->pi, SG_TOCTL_MALFORMED, s->index, 0), 0;
+	x->blocked = 0;
+	return 1;
+}
+
+/*
+ * The content policy over a burst's accepted frames, in one pass so that
+ * Hyperscan's code and database stay hot from body to body and the time is
+ * taken once a burst.  It reads cloud bodies only: a secret body is the
+ * users' own ciphertext, never scanned (PROTOCOL.md 6.1).
+ */
+static void scan_bodies(struct sg_worker *w, struct pending *x, uint16_t n)
+{
+	const struct sg_policy_set *ps = w->pset;
+	const uint64_t t0 = rte_rdtsc();
+	unsigned scanned = 0;
+
+	for (uint16_t k = 0; k < n; k++) {
+		const uint8_t *inner = x[k].payload + SG_HDR_LEN;
+		struct sg_policy_verdict v;
+
+		if (x[k].type != SG_MSG_DATA || inner[20] != SG_CLASS_CLOUD)
+			continue;
+		sg_policy_scan(ps->policy, ps->scratch[w->id], ps->counters[w->id],
+			       inner + SG_DATA_INNER_LEN, (uint32_t)(x[k].plen - SG_DATA_OVERHEAD),
+			       &v);
+		scanned++;
+		if (v.action == SG_RULE_DROP) {
+			x[k].blocked = 1;
+			x[k].rule = v.rule_id;
+		}
+	}
+	if (scanned)
+		w->c.policy_cycles += rte_rdtsc() - t0;
+}
+
+/* An accepted frame to its destination.  1 when queued for sealing. */
+static int route(struct sg_worker *w, struct pending *x, uint64_t now, struct sg_aead_op *sop)
+{
+	struct sg_session *s = x->s, *r;
+	uint8_t *inner = x->payload + SG_HDR_LEN;
+	uint32_t ridx, max;
+	int miss;
 
 	switch (x->type) {
 	case SG_MSG_DATA:
-		/* sg_data_inner_decode's checks, inline: class, flags, reserved. */
-		if ((uint8_t)(inner[20] - SG_CLASS_CLOUD) > SG_CLASS_SECRET - SG_CLASS_CLOUD ||
-		    (inner[21] & ~SG_DATA_F_MASK) || inner[22] || inner[23])
-			return to_ctl(w, x->m, x->pi, SG_TOCTL_MALFORMED, s->index, 0), 0;
-		/*
-		 * The content policy reads cloud bodies only: a secret body is
-		 * the users' own ciphertext, never scanned (PROTOCOL.md 6.1).
-		 */
-		if (w->pset && inner[20] == SG_CLASS_CLOUD) {
-			struct sg_policy_verdict v;
-
-			sg_policy_scan(w->pset->policy, w->pset->scratch[w->id],
-				       w->pset->counters[w->id], inner + SG_DATA_INNER_LEN,
-				       (uint32_t)(x->plen - SG_DATA_OVERHEAD), &v);
-			if (v.action == SG_RULE_DROP)
-				return to_ctl(w, x->m, x->pi, SG_TOCTL_BLOCKED, s->index,
-					      v.rule_id), 0;
-		}
+		if (x->blocked)
+			return to_ctl(w, x->m, x->pi, SG_TOCTL_BLOCKED, s->index, x->rule), 0;
 		ridx = sg_session_of_user(w->sessions, sg_le64(inner));
 		r = ridx ? sg_session_get(w->sessions, ridx, &miss) : NULL;
 		if (!r || now >= (uint64_t)r->born + SG_REJECT_AFTER_S)
@@ -598,7 +633,7 @@ void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, u
 	struct sg_aead_op ops[MAX_BURST];
 	struct pending x[MAX_BURST];
 	const uint64_t now = sg_session_now(w->sessions);
-	uint16_t no = 0, ns = 0;
+	uint16_t no = 0, na = 0, ns = 0;
 
 	uint64_t bytes = 0;
 
@@ -621,15 +656,25 @@ void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, u
 	sg_aead_open_burst(ops, no);
 
 	/*
-	 * Same arrays for the seal burst, compacted: entry ns <= k never runs
-	 * ahead, and a frame sealed in place keeps its open op's buffers.
+	 * Same arrays for the rest, compacted twice (accepted, then queued for
+	 * sealing): an entry never runs ahead of the one it is copied from, and
+	 * a frame sealed in place keeps its open op's buffers.
 	 */
-	sg_aead_cache_phase(&w->cache);
 	for (uint16_t k = 0; k < no; k++) {
 		if (ops[k].status != SG_OK) {
 			drop(w, x[k].m, SG_DROP_TAG);
 			continue;
 		}
+		if (na != k) {
+			x[na] = x[k];
+			ops[na] = ops[k];
+		}
+		na = (uint16_t)(na + accept_frame(w, &x[na], now));
+	}
+	if (w->pset)
+		scan_bodies(w, x, na);
+	sg_aead_cache_phase(&w->cache);
+	for (uint16_t k = 0; k < na; k++) {
 		if (ns != k) {
 			x[ns] = x[k];
 			ops[ns] = ops[k];
@@ -722,18 +767,26 @@ int sg_worker_main(void *arg)
 	return 0;
 }
 
+uint64_t sg_worker_policy_ns(uint64_t cycles)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+
+	return hz ? cycles / hz * 1000000000ull + cycles % hz * 1000000000ull / hz : 0;
+}
+
 static void counters_json(struct sg_ctl_buf *b, const struct sg_worker_counters *c)
 {
 	sg_ctl_buf_printf(b, "\"rx_frames\": %llu, \"rx_bytes\": %llu, \"tx_frames\": %llu, "
 			     "\"tx_bytes\": %llu, \"forwarded\": %llu, \"keepalives\": %llu, "
 			     "\"to_control\": %llu, \"arp\": %llu, \"icmp\": %llu, \"ndp\": %llu, "
-			     "\"cookie_replies\": %llu, \"drops\": {",
+			     "\"cookie_replies\": %llu, \"policy_scan_ns\": %llu, \"drops\": {",
 			  (unsigned long long)c->rx_frames, (unsigned long long)c->rx_bytes,
 			  (unsigned long long)c->tx_frames,
 			  (unsigned long long)c->tx_bytes, (unsigned long long)c->forwarded,
 			  (unsigned long long)c->keepalives, (unsigned long long)c->to_control,
 			  (unsigned long long)c->arp, (unsigned long long)c->icmp,
-			  (unsigned long long)c->ndp, (unsigned long long)c->cookie_replies);
+			  (unsigned long long)c->ndp, (unsigned long long)c->cookie_replies,
+			  (unsigned long long)sg_worker_policy_ns(c->policy_cycles));
 	for (unsigned d = 0; d < SG_DROP_MAX; d++)
 		sg_ctl_buf_printf(b, "%s\"%s\": %llu", d ? ", " : "", sg_drop_name(d),
 				  (unsigned long long)c->drops[d]);
@@ -793,11 +846,12 @@ void sg_worker_stats(void *arg, struct sg_ctl_buf *b, int json)
 		return;
 	}
 	sg_ctl_buf_printf(b, "workers in all: rx %llu (%llu B) tx %llu (%llu B) forwarded %llu "
-			     "cookie_replies %llu\n",
+			     "cookie_replies %llu policy_scan_ms %llu\n",
 			  (unsigned long long)total.rx_frames, (unsigned long long)total.rx_bytes,
 			  (unsigned long long)total.tx_frames, (unsigned long long)total.tx_bytes,
 			  (unsigned long long)total.forwarded,
-			  (unsigned long long)total.cookie_replies);
+			  (unsigned long long)total.cookie_replies,
+			  (unsigned long long)(sg_worker_policy_ns(total.policy_cycles) / 1000000));
 	for (unsigned d = 0; d < SG_DROP_MAX; d++)
 		if (total.drops[d])
 			sg_ctl_buf_printf(b, "  drop %-20s %llu\n", sg_drop_name(d),

@@ -33,6 +33,7 @@ struct sg_worker_counters {
 	uint64_t to_control;     /* frames handed to the control plane */
 	uint64_t arp, icmp, ndp; /* answered */
 	uint64_t cookie_replies; /* handshakes answered with a COOKIE_REPLY (under load) */
+	uint64_t policy_cycles;  /* TSC cycles in content-policy scans (sg_worker_policy_ns) */
 	uint64_t drops[SG_DROP_MAX];
 };
 
@@ -87,6 +88,9 @@ unsigned sg_worker_poll(struct sg_worker *w);
  * instruction-count bench: the same code the loop runs).
  */
 void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, uint16_t n);
+
+/* policy_cycles as nanoseconds (the TSC's rate is EAL's). */
+uint64_t sg_worker_policy_ns(uint64_t cycles);
 
 /* Append per-worker and total counters to a stats reply (sg_plane_stats_fn). */
 void sg_worker_stats(void *workers_and_count, struct sg_ctl_buf *b, int json);

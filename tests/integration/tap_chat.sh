@@ -116,7 +116,8 @@ until_grep "$T/b1.out" "connected user 2 signed_up=0" 1
 # Capture one of alice's DATA frames for the replay attack.
 ip netns exec "$ns" python3 "$HERE/hostile.py" capture "$tap" "$net.1" "$T/data.bin" 20 &
 cap_pid=$!
-sleep 0.5
+for _ in $(seq 100); do [ -e "$T/data.bin.ready" ] && break; sleep 0.05; done
+[ -e "$T/data.bin.ready" ] || fail "hostile.py capture did not start within 5 s"
 
 body_a="hello bob, cloud $$"
 body_s="hello bob, secret $$ $(head -c 600 /dev/zero | tr '\0' 'x')"

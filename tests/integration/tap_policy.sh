@@ -68,6 +68,8 @@ until_grep "$T/b.out" "text=your invoice" 1
 [ "$(pol hits 1001)" = 1 ] && [ "$(pol hits 1002)" = 1 ] && [ "$(pol hits 1003)" = 1 ] ||
 	fail "hits $(pol hits 1001) $(pol hits 1002) $(pol hits 1003)"
 [ "$(ctl policy_blocked)" = 1 ] || fail "policy_blocked $(ctl policy_blocked)"
+scan_ns=$(stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"]["policy_scan_ns"])')
+[ "$scan_ns" -gt 0 ] || fail "the workers' policy_scan_ns is $scan_ns after 3 scans"
 echo "policy: cloud phishing link blocked (POLICY_BLOCKED 1001), secret copy delivered unscanned, flag and count forwarded"
 
 # 2. A broken rules file: the reload is refused with file:line and Hyperscan's
