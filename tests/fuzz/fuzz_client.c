@@ -60,7 +60,7 @@ enum {
 	BOB_UID = 1000002,
 	CLOCK_START_MS = 1000000,
 	BASE_UNIX = 1700000000,
-	MAX_OPS = 64,
+	MAX_OPS = 160,
 };
 
 static int relay_fd = -1;

@@ -474,26 +474,63 @@ static void client_seeds(void)
 	b_u8(&s, 3); b_u8(&s, 3); b_u8(&s, 1);        /* ack */
 	put("client", "connect_secret", s.b, s.n);
 
-	/* connect, a ticket, silence until the probe, the RESUME answered */
+	/* connect, a ticket, silence until the probe (75 s), the RESUME answered */
 	s.n = 0;
 	b_u8(&s, 1);
 	b_u8(&s, 7); b_u32(&s, 0);                    /* a real ticket */
-	b_u8(&s, 2); b_u16(&s, 1300);                 /* 65 s: probe */
-	b_u8(&s, 6); b_u8(&s, 0);                     /* answer it */
+	b_u8(&s, 2); b_u16(&s, 1600);                 /* 80 s */
+	b_u8(&s, 6); b_u8(&s, 0);                     /* answer the RESUME */
 	b_u8(&s, 3); b_u8(&s, 0); b_u8(&s, 1);        /* cloud to Bob */
+	b_u8(&s, 2); b_u16(&s, 1600);                 /* again: a ticket was used */
+	b_u8(&s, 6); b_u8(&s, 2); b_u8(&s, 77);       /* a flipped answer */
 	put("client", "ticket_resume", s.b, s.n);
 
-	/* connect with key updates, relay key update, time: keepalives and rekey */
+	/* an hour in steps of 110 s, each silence probe answered: rekeys, prev sessions */
 	s.n = 0;
 	b_u8(&s, 1 | 4 | 8);
 	b_u8(&s, 10);                                 /* keepalive 10 s */
-	b_u8(&s, 8);
+	b_u8(&s, 8);                                  /* the relay's key update */
 	op_sealed(&s, SG_MSG_KEEPALIVE, plain, 0);
-	for (int i = 0; i < 6; i++) {
-		b_u8(&s, 2); b_u16(&s, 60000);        /* 50 min each */
-		b_u8(&s, 6); b_u8(&s, (uint8_t)(i % 3));
+	for (int i = 0; i < 34; i++) {
+		b_u8(&s, 2); b_u16(&s, 2200);
+		b_u8(&s, 6); b_u8(&s, (uint8_t)(i % 5 == 4 ? 1 : 0));
 	}
 	put("client", "rekeys", s.b, s.n);
+
+	/* keys expire (63 min of relay keepalives), then silence kills the next session */
+	s.n = 0;
+	b_u8(&s, 1);
+	for (int i = 0; i < 70; i++) {
+		b_u8(&s, 2); b_u16(&s, 1100);         /* 55 s */
+		op_sealed(&s, SG_MSG_KEEPALIVE, plain, 0);
+	}
+	b_u8(&s, 3); b_u8(&s, 6); b_u8(&s, 0);        /* reconnect */
+	b_u8(&s, 6); b_u8(&s, 0);
+	b_u8(&s, 2); b_u16(&s, 12000);                /* 10 min of silence */
+	put("client", "expiry_and_silence", s.b, s.n);
+
+	/* key updates both ways after 10 min of traffic */
+	s.n = 0;
+	b_u8(&s, 1 | 4);
+	for (int i = 0; i < 13; i++) {
+		b_u8(&s, 2); b_u16(&s, 1100);         /* 55 s */
+		op_sealed(&s, SG_MSG_KEEPALIVE, plain, 0);
+		if (i == 11)
+			b_u8(&s, 8);                  /* the relay's own update */
+	}
+	b_u8(&s, 3); b_u8(&s, 0); b_u8(&s, 1);        /* cloud to Bob: the new key */
+	put("client", "key_update", s.b, s.n);
+
+	/* key lookups that go unanswered: retries, then the parked message fails */
+	s.n = 0;
+	b_u8(&s, 1);
+	b_u8(&s, 3); b_u8(&s, 1); b_u8(&s, 3);        /* secret to user 1000003 */
+	b_u8(&s, 3); b_u8(&s, 2); b_u8(&s, 5);        /* lookup 1000005 */
+	for (int i = 0; i < 6; i++) {
+		b_u8(&s, 2); b_u16(&s, 25);           /* 1.25 s */
+	}
+	b_u8(&s, 5); b_u8(&s, 2); b_u16(&s, 1); b_u8(&s, 0); /* KEY_INFO unknown user 2 */
+	put("client", "lookup_retries", s.b, s.n);
 
 	/* not connected: a handshake, a cookie reply, the answer; raw garbage */
 	s.n = 0;
