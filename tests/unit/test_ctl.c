@@ -593,7 +593,7 @@ static const struct answer_case answer_cases[] = {
 	{ "ERR 42 a code from a newer relay\n", 0, 42, "a code from a newer relay" },
 	/* an operator's terminal never gets the relay's control bytes */
 	{ "ERR 3 \x1b[2Jgone\x07\n", 0, SG_CTL_E_NOTFOUND, "?[2Jgone?" },
-	{ "ERR 3 \0\x0ft x\n", 14, SG_CTL_E_NOTFOUND, "??t x" },
+	{ "ERR 3 \0\x0ft x\n", 12, SG_CTL_E_NOTFOUND, "??t x" },
 	{ "ERR 2 caf\xc3\xa9\n", 0, SG_CTL_E_ARGS, "caf??" },
 	/* an empty message is the code's own text */
 	{ "ERR 3 \n", 0, SG_CTL_E_NOTFOUND, "not found" },
