@@ -770,15 +770,33 @@ static ssize_t recv_until(int fd, char *buf, size_t have, size_t cap, int line,
 	return (ssize_t)have;
 }
 
-/* Parse "ERR <code> <message>": the code, message into err; -1 if malformed. */
+/*
+ * Parse "ERR <code> <message>": the code, the message into err; -1 if
+ * malformed.  The message is shown to an operator: a byte that is not
+ * printable ASCII becomes '?' (the relay sends none, reply_err cleans its
+ * own), and an empty message is the code's text, as the relay would send.
+ */
 static int parse_err_line(const char *line, size_t len, char *err, size_t errlen)
 {
-	const char *code = line + 4, *sp = memchr(code, ' ', len - 4);
-	size_t v;
+	const char *code = line + 4, *sp = memchr(code, ' ', len - 4), *msg;
+	size_t v, mlen, n = 0;
 
 	if (!sp || parse_size(code, sp, 999, &v) < 0 || v == 0)
 		return sg_seterr(err, errlen, "malformed reply from the relay");
-	sg_seterr(err, errlen, "%.*s", (int)(len - (size_t)(sp + 1 - line)), sp + 1);
+	msg = sp + 1;
+	mlen = len - (size_t)(msg - line);
+	if (mlen == 0) {
+		sg_seterr(err, errlen, "%s", code_text((int)v));
+		return (int)v;
+	}
+	if (err && errlen) {
+		for (size_t i = 0; i < mlen && n + 1 < errlen; i++) {
+			unsigned char ch = (unsigned char)msg[i];
+
+			err[n++] = ch < 0x20 || ch > 0x7e ? '?' : (char)ch;
+		}
+		err[n] = '\0';
+	}
 	return (int)v;
 }
 

@@ -554,6 +554,103 @@ static void test_unreachable(void **state)
 	assert_int_equal(sg_ctl_call("", "stats", CALL_MS, NULL, NULL, err, sizeof(err)), -1);
 }
 
+/* ---- surgectl's side: what a relay (or whatever listens there) answers ---- */
+
+struct fake_answer {
+	int fd;                 /* listening */
+	const char *bytes;
+	size_t len;
+};
+
+/* Accept one connection, read its request line, answer the bytes, close. */
+static void *fake_answer_main(void *arg)
+{
+	struct fake_answer *fa = arg;
+	struct pollfd p = { .fd = fa->fd, .events = POLLIN };
+	char line[SG_CTL_LINE_MAX + 2];
+	size_t have = 0;
+	int c;
+
+	if (poll(&p, 1, CALL_MS) <= 0 || (c = accept(fa->fd, NULL, NULL)) < 0)
+		return NULL;
+	while (have < sizeof(line) && !memchr(line, '\n', have)) {
+		ssize_t n = recv(c, line + have, sizeof(line) - have, 0);
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	if (send(c, fa->bytes, fa->len, MSG_NOSIGNAL) < 0) {
+		/* the test then sees what the client makes of nothing */
+	}
+	close(c);
+	return NULL;
+}
+
+struct answer_case {
+	const char *bytes;
+	size_t len;       /* 0: strlen(bytes) */
+	int rc;
+	const char *text; /* body (rc 0) or the message in err */
+};
+
+static const struct answer_case answer_cases[] = {
+	{ "OK 5\nhello", 0, SG_CTL_OK, "hello" },
+	{ "OK 0\n", 0, SG_CTL_OK, "" },
+	{ "ERR 3 not found: user 12\n", 0, SG_CTL_E_NOTFOUND, "not found: user 12" },
+	{ "ERR 42 a code from a newer relay\n", 0, 42, "a code from a newer relay" },
+	/* an operator's terminal never gets the relay's control bytes */
+	{ "ERR 3 \x1b[2Jgone\x07\n", 0, SG_CTL_E_NOTFOUND, "?[2Jgone?" },
+	{ "ERR 3 \0\x0ft x\n", 12, SG_CTL_E_NOTFOUND, "??t x" },
+	{ "ERR 2 caf\xc3\xa9\n", 0, SG_CTL_E_ARGS, "caf??" },
+	/* an empty message is the code's own text */
+	{ "ERR 3 \n", 0, SG_CTL_E_NOTFOUND, "not found" },
+	{ "ERR 9 \n", 0, 9, "internal error" },
+};
+
+static void test_client_reads_answers(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[64], path[96], err[512];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_ctl.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fake.sock", dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	for (size_t i = 0; i < ARRAY_SIZE(answer_cases); i++) {
+		const struct answer_case *c = &answer_cases[i];
+		struct fake_answer fa = { .bytes = c->bytes, .len = c->len ? c->len : strlen(c->bytes) };
+		pthread_t t;
+		char *body = NULL;
+		size_t len = 0;
+		int rc;
+
+		fa.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_int_equal(bind(fa.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(listen(fa.fd, 1), 0);
+		assert_int_equal(pthread_create(&t, NULL, fake_answer_main, &fa), 0);
+		err[0] = '\0';
+		rc = sg_ctl_call(path, "status", CALL_MS, &body, &len, err, sizeof(err));
+		pthread_join(t, NULL);
+		close(fa.fd);
+		unlink(path);
+		if (rc != c->rc)
+			fail_msg("case %zu: rc %d (%s), want %d", i, rc, err, c->rc);
+		if (rc == SG_CTL_OK) {
+			assert_non_null(body);
+			assert_int_equal(len, strlen(c->text));
+			assert_string_equal(body, c->text);
+			free(body);
+		} else {
+			assert_null(body);
+			if (strcmp(err, c->text) != 0)
+				fail_msg("case %zu: message '%s', want '%s'", i, err, c->text);
+		}
+	}
+	rmdir(dir);
+}
+
 static void test_open_replaces_only_stale_sockets(void **state)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -838,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_json_str),
 		cmocka_unit_test(test_deferred_reply),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_client_reads_answers),
 		cmocka_unit_test(test_open_replaces_only_stale_sockets),
 		cmocka_unit_test(test_slow_client),
 		cmocka_unit_test(test_too_long_line),
