@@ -8,14 +8,25 @@
 #   tap_setup              T (temporary directory) with relay.key/relay.pub,
 #                          the namespace; fail(); everything removed on exit
 #   tap_start_relay FLAGS  surge-relay with more FLAGS, once it is ready the
-#                          interface is moved and addressed: relay_pid
+#                          interface is moved and addressed: relay_pid, and
+#                          its mbufs in use in relay_mbufs (mbufs_lib.sh)
+#   tap_check_mbufs        the leak check now (after the traffic); it also
+#                          runs at a successful exit while the relay is up,
+#                          and a leak then fails the test
 #   chat KEY [ARGS]        a surge-chat in the namespace, batch mode
 #   stats, ctl NAME        `surgectl --json stats`, one control counter
 #   until_grep F P N       bounded wait (10 s) for N lines of F holding P
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/mbufs_lib.sh"
+
+tap_check_mbufs() { mbufs_check "$T/relay.sock" "$relay_mbufs" "relay"; }
 
 tap_cleanup() {
+	local rc=$?
+	if [ "$rc" = 0 ] && [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
+		tap_check_mbufs || rc=1
+	fi
 	if [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
 		kill -TERM "$relay_pid" 2>/dev/null || true
 		for _ in $(seq 50); do kill -0 "$relay_pid" 2>/dev/null || break; sleep 0.1; done
@@ -23,6 +34,7 @@ tap_cleanup() {
 	fi
 	ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$T" "/var/run/dpdk/$STEM$$"
+	exit "$rc"
 }
 
 tap_setup() {
@@ -49,6 +61,7 @@ tap_start_relay() {
 	ip link set "$tap" netns "$ns"
 	ip -n "$ns" addr add "$net.2/24" dev "$tap"
 	ip -n "$ns" link set "$tap" up
+	relay_mbufs=$(mbufs_in_use "$T/relay.sock")
 }
 
 chat() {
