@@ -487,7 +487,7 @@ static size_t g_tag(struct sg_gen_flood *f, uint8_t *o, unsigned *x)
 /* DATA and initiations longer than their longest length, in frames up to 2048 bytes. */
 static size_t o_long(struct sg_gen_flood *f, uint8_t *o, unsigned *x)
 {
-	size_t room = SG_GEN_FLOOD_MBUF_MAX - ETH - IP4 - UDP;
+	size_t room = SG_GEN_FLOOD_FRAME_MAX - ETH - IP4 - UDP;
 	size_t plen = SG_DATA_MAX_LEN + 1 + below(f, (uint32_t)(room - SG_DATA_MAX_LEN));
 	uint8_t *pl;
 	size_t len = udp_to_relay(f, o, plen, &pl);
@@ -515,20 +515,6 @@ static size_t o_claims(struct sg_gen_flood *f, uint8_t *o, unsigned *x)
 		be16(pl - UDP + 4, 9000 - IP4);
 		*x = SG_GEN_FX_UDP_HEADER;
 	}
-	return len;
-}
-
-/* A 9018-byte jumbo frame (a UDP datagram to the relay's port): several mbufs. */
-static size_t o_jumbo(struct sg_gen_flood *f, uint8_t *o, unsigned *x)
-{
-	uint8_t *pl;
-	size_t plen = SG_GEN_FLOOD_FRAME_MAX - ETH - IP4 - UDP, len;
-
-	len = udp_to_relay(f, o, plen, &pl);
-	for (size_t i = 0; i < plen; i += 4096)
-		rbytes(f, pl + i, plen - i < 4096 ? plen - i : 4096);
-	pl[0] = SG_MSG_DATA;
-	*x = SG_GEN_FX_L2; /* the relay takes whole frames in one mbuf only */
 	return len;
 }
 
@@ -712,7 +698,7 @@ static const kind_fn garbage[] = {
 	g_wrong_port, g_classify, g_classify, g_classify, g_unexpected, g_mac1, g_unknown,
 	g_stale, g_key_phase, g_tag,
 };
-static const kind_fn oversize[] = { o_long, o_long, o_claims, o_jumbo };
+static const kind_fn oversize[] = { o_long, o_long, o_claims };
 static const kind_fn fragment[] = { f_frag };
 static const kind_fn arps[] = { a_arp };
 static const kind_fn handshakes[] = { g_mac1 };

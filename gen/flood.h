@@ -13,8 +13,14 @@
  *              generation, KEY_PHASE, a bad tag on a live session
  *   replay     DATA frames of the chat users captured as they were sent,
  *              sent again as they were or from another address
- *   oversize   UDP payloads over the longest message, IP and UDP lengths
- *              beyond the frame, 9018-byte jumbo frames (several mbufs)
+ *   oversize   UDP payloads over the longest message in frames over the
+ *              MTU (up to 2048 bytes: one mbuf), IP and UDP lengths beyond
+ *              the frame.  No frame needs a chain of mbufs: DPDK 22.11's
+ *              memif TX, when its ring fills in the middle of a chained
+ *              frame, rolls back but leaves MEMIF_DESC_FLAG_NEXT on the
+ *              slots it wrote, and the next frames there reach the peer
+ *              glued into chains (seen: 262 k jumbo frames made the relay
+ *              count 1.75 M l2 drops and lose the chat's frames)
  *   fragment   IPv4 first, middle, last, overlapping and tiny fragments,
  *              IPv6 fragment headers
  *   arp        ARP requests for the relay from many MACs and addresses
@@ -75,8 +81,7 @@ enum sg_gen_flood_expect {
 };
 
 enum {
-	SG_GEN_FLOOD_FRAME_MAX = 9018,   /* a jumbo frame: 9000 bytes of IP + Ethernet */
-	SG_GEN_FLOOD_MBUF_MAX = 2048,    /* longer frames are built as several segments */
+	SG_GEN_FLOOD_FRAME_MAX = 2048,   /* the longest frame: one mbuf's data room */
 	SG_GEN_FLOOD_RAND = 65536,       /* the pool of random bytes */
 	SG_GEN_FLOOD_CAP_SLOTS = 1024,   /* captured DATA frames kept for replay */
 	SG_GEN_FLOOD_CAP_FRAME = 1536,   /* longest captured frame */
@@ -123,7 +128,8 @@ void sg_gen_flood_fini(struct sg_gen_flood *f);
 int sg_gen_flood_parse_modes(const char *s, uint8_t modes[SG_GEN_FLOOD_MAX_MODES], unsigned *n);
 
 /*
- * The next frame of mode in out (SG_GEN_FLOOD_FRAME_MAX bytes): its length,
+ * The next frame of mode in out (SG_GEN_FLOOD_FRAME_MAX bytes, e.g. an
+ * mbuf's data): its length,
  * *expect and, for replays, *q the queue its original went on (else
  * untouched).  0 when there is nothing to send (replay: no capture old
  * enough yet; counted in replay_starved).

@@ -4,10 +4,10 @@
  * --flood-at for --flood-for seconds of the chat phase, split evenly among
  * the modes of --flood in their order, a burst a loop round at most,
  * TSC-paced at --flood-rate or back to back (0); a generator held up does
- * not catch up.  Frames are built in one scratch buffer and copied into
- * mbufs from the pool (a jumbo frame into a chain of them); no allocation
- * in the loop.  The chat goes first in every round (traffic.c), so its
- * frames meet a TX ring the flood has not filled in that round.
+ * not catch up.  Frames are built in place in mbufs from the pool (one
+ * each: flood.h says why never a chain); no allocation in the loop.  The
+ * chat goes first in every round (traffic.c), so its frames meet a TX ring
+ * the flood has not filled in that round.
  *
  * Counted when the port took them: frames by expectation and by mode,
  * bytes; not taken: tx_full (the relay did not keep up: the ring was
@@ -32,8 +32,7 @@ int sg_gen_flood_setup(struct sg_gen *g)
 	if (!g->o.n_flood)
 		return 0;
 	g->flood_live = calloc(g->o.users, sizeof(*g->flood_live));
-	g->flood_buf = malloc(SG_GEN_FLOOD_FRAME_MAX);
-	if (!g->flood_live || !g->flood_buf)
+	if (!g->flood_live)
 		goto nomem;
 	for (unsigned i = 0; i < g->o.users; i++)
 		g->flood_live[i] = g->u[i].relay_index;
@@ -52,9 +51,7 @@ int sg_gen_flood_setup(struct sg_gen *g)
 nomem:
 	fprintf(stderr, "surge-gen: out of memory for the flood\n");
 	free(g->flood_live);
-	free(g->flood_buf);
 	g->flood_live = NULL;
-	g->flood_buf = NULL;
 	return -1;
 }
 
@@ -65,9 +62,7 @@ void sg_gen_flood_teardown(struct sg_gen *g)
 	g->have_flood = 0;
 	g->flood_capture = 0;
 	free(g->flood_live);
-	free(g->flood_buf);
 	g->flood_live = NULL;
-	g->flood_buf = NULL;
 }
 
 void sg_gen_flood_arm(struct sg_gen *g, uint64_t start)
@@ -90,34 +85,11 @@ int sg_gen_flood_mode_at(const struct sg_gen *g, uint64_t now)
 	return g->o.flood_modes[(now - g->flood_t0) / g->flood_seg];
 }
 
-/* Copy len bytes into m, chaining more mbufs when they do not fit one. 0 or -1. */
-static int fill(struct sg_gen *g, struct rte_mbuf *m, const uint8_t *src, size_t len)
-{
-	struct rte_mbuf *last = m;
-	size_t off = 0;
-
-	for (;;) {
-		size_t room = rte_pktmbuf_tailroom(last), n = len - off < room ? len - off : room;
-
-		memcpy(rte_pktmbuf_mtod(last, uint8_t *), src + off, n);
-		last->data_len = (uint16_t)n;
-		off += n;
-		if (off == len)
-			break;
-		last->next = rte_pktmbuf_alloc(g->pool);
-		if (!last->next)
-			return -1;
-		last = last->next;
-		m->nb_segs++;
-	}
-	m->pkt_len = (uint32_t)len;
-	return 0;
-}
-
 void sg_gen_flood_round(struct sg_gen *g, uint64_t now)
 {
 	struct rte_mbuf *m[SG_GEN_BURST], *byq[SG_GEN_MAX_Q][SG_GEN_BURST];
 	uint8_t xq[SG_GEN_MAX_Q][SG_GEN_BURST];
+	uint16_t lq[SG_GEN_MAX_Q][SG_GEN_BURST]; /* lengths: the port frees what it took */
 	unsigned nq[SG_GEN_MAX_Q] = { 0 }, n = SG_GEN_BURST;
 	int mode = sg_gen_flood_mode_at(g, now);
 	struct sg_gen_flood_counters *c = &g->fc;
@@ -142,18 +114,18 @@ void sg_gen_flood_round(struct sg_gen *g, uint64_t now)
 	}
 	for (unsigned i = 0; i < n; i++) {
 		unsigned x = SG_GEN_FX_N, q = (unsigned)(g->flood_rr++ % g->txq);
-		size_t len = sg_gen_flood_build(&g->flood, (unsigned)mode, g->flood_buf, &x, &q);
+		size_t len = rte_pktmbuf_tailroom(m[i]) < SG_GEN_FLOOD_FRAME_MAX ? 0 :
+			     sg_gen_flood_build(&g->flood, (unsigned)mode,
+						rte_pktmbuf_mtod(m[i], uint8_t *), &x, &q);
 
 		if (!len || q >= g->txq) {
 			rte_pktmbuf_free(m[i]);
 			continue;
 		}
-		if (fill(g, m[i], g->flood_buf, len) != 0) {
-			rte_pktmbuf_free(m[i]);
-			c->no_mbuf++;
-			continue;
-		}
+		m[i]->data_len = (uint16_t)len;
+		m[i]->pkt_len = (uint32_t)len;
 		xq[q][nq[q]] = (uint8_t)x;
+		lq[q][nq[q]] = (uint16_t)len;
 		byq[q][nq[q]++] = m[i];
 	}
 	for (unsigned q = 0; q < g->txq; q++) {
@@ -162,7 +134,7 @@ void sg_gen_flood_round(struct sg_gen *g, uint64_t now)
 
 		for (unsigned i = 0; i < t; i++) {
 			c->sent[xq[q][i]]++;
-			c->bytes += byq[q][i]->pkt_len;
+			c->bytes += lq[q][i];
 		}
 		for (unsigned i = t; i < nq[q]; i++)
 			rte_pktmbuf_free(byq[q][i]);

@@ -215,7 +215,6 @@ struct sg_gen {
 	struct sg_gen_flood_counters fc;
 	int have_flood, flood_capture;   /* flood_capture: replay is a mode: data.c captures */
 	uint32_t *flood_live;            /* the chat users' relay indexes */
-	uint8_t *flood_buf;              /* SG_GEN_FLOOD_FRAME_MAX bytes: one frame being built */
 	uint64_t flood_t0, flood_t1, flood_seg; /* TSC: start, end, each mode's share */
 	uint64_t flood_done, flood_rr;   /* frames due so far (pacing); queue round robin */
 };

@@ -5,8 +5,8 @@
  * it (proto/pkt.h's parse, the address and port, proto/classify.h, then the
  * receiver index against the live sessions: dataplane/worker.c's order,
  * restated here) and must get the expectation the generator counted it
- * under; each mode produces every kind it names; frames fit their buffer
- * (and one mbuf, but for the jumbo frames); replays are captures at least
+ * under; each mode produces every kind it names; frames fit one mbuf;
+ * replays are captures at least
  * SG_GEN_FLOOD_CAP_LAG old, never a capture the port refused; --flood lists
  * parse, and bad ones are refused.
  */
@@ -60,8 +60,6 @@ static unsigned verdict(const uint8_t *f, size_t len)
 	uint32_t index;
 	int rc;
 
-	if (len > SG_GEN_FLOOD_MBUF_MAX)
-		return SG_GEN_FX_L2; /* more than one mbuf */
 	rc = sg_pkt_parse(f, len, &p);
 	if (rc < 0)
 		return pkt[-rc];
@@ -109,8 +107,6 @@ static void run_mode(struct sg_gen_flood *f, unsigned mode, unsigned n, uint64_t
 			continue;
 		assert_true(len > 0 && len <= SG_GEN_FLOOD_FRAME_MAX);
 		assert_true(x < SG_GEN_FX_N);
-		if (len > SG_GEN_FLOOD_MBUF_MAX)
-			assert_int_equal(x, SG_GEN_FX_L2);
 		if (verdict(buf, len) != x)
 			fail_msg("mode %s frame %u (%zu bytes): counted %s, the relay would say %s",
 				 sg_gen_flood_mode_names[mode], i, len, sg_gen_flood_expect_names[x],
@@ -135,7 +131,7 @@ static void test_modes(void **state)
 					   SG_GEN_FX_STALE_GENERATION, SG_GEN_FX_KEY_PHASE, SG_GEN_FX_TAG,
 					   SG_GEN_FX_N },
 		[SG_GEN_FLOOD_OVERSIZE] = { SG_GEN_FX_LENGTH, SG_GEN_FX_IP_HEADER,
-					    SG_GEN_FX_UDP_HEADER, SG_GEN_FX_L2, SG_GEN_FX_N },
+					    SG_GEN_FX_UDP_HEADER, SG_GEN_FX_N },
 		[SG_GEN_FLOOD_FRAGMENT] = { SG_GEN_FX_IP_FRAGMENT, SG_GEN_FX_N },
 		[SG_GEN_FLOOD_ARP] = { SG_GEN_FX_ARP, SG_GEN_FX_ARP_ANSWERED, SG_GEN_FX_N },
 		[SG_GEN_FLOOD_HANDSHAKE] = { SG_GEN_FX_MAC1, SG_GEN_FX_N },
