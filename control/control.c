@@ -100,6 +100,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_TICKETS] = "tickets_sent",
 	[SG_PC_KILLED] = "sessions_killed",
 	[SG_PC_HS_OLD_KEY] = "handshakes_old_key",
+	[SG_PC_MBOX_UNAVAILABLE] = "mailbox_unavailable",
 };
 
 static void cookie_publish(struct sg_plane *p, uint64_t now);

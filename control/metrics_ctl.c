@@ -78,6 +78,7 @@ static const char *const counter_help[SG_PC_MAX] = {
 	[SG_PC_RESUME_TIMESTAMP] = "RESUMEs refused: replayed (timestamp not newer than the user's last).",
 	[SG_PC_RESUME_NO_USER] = "RESUMEs refused: the ticket's user is not registered.",
 	[SG_PC_TICKETS] = "Resumption TICKETs sent.",
+	[SG_PC_MBOX_UNAVAILABLE] = "Messages answered UNAVAILABLE: their store write or commit failed.",
 };
 
 static void put(const struct sg_metrics_sink *s, const char *name, const char *unit,
