@@ -118,9 +118,6 @@ void sg_plane_store_failed(struct sg_plane *p, const char *err)
 	uint64_t now = (uint64_t)time(NULL), n = ++p->counters[SG_PC_STORE_ERRORS];
 
 	snprintf(p->store_error, sizeof(p->store_error), "%s", err);
-	/* A failed write threw the open batch away: the frames held so far promise it. */
-	if (p->store && sg_store_aborted(p->store) != p->store_aborted)
-		p->held_lost = p->held.n;
 	if (p->store_logged_at && now < p->store_logged_at + SG_STORE_LOG_S)
 		return;
 	fprintf(stderr, "surge-relay: store error: %s (store_errors %llu, %llu since the last "
@@ -135,6 +132,14 @@ void sg_plane_hold(struct sg_plane *p, struct rte_mbuf *m, uint16_t port)
 {
 	if (p->held.n == SG_HELD_MAX)
 		sg_plane_commit(p); /* sends what it held: room again */
+	/*
+	 * A write failed since the last frame held and threw its batch away:
+	 * the frames held so far promised that batch; this one, the next.
+	 */
+	if (sg_store_aborted(p->store) != p->held_aborted) {
+		p->held_aborted = sg_store_aborted(p->store);
+		p->held_lost = p->held.n;
+	}
 	p->held.m[p->held.n] = m;
 	p->held.port[p->held.n] = port;
 	p->held.stored[p->held.n] = p->hold_tag;
@@ -207,12 +212,15 @@ int sg_plane_commit(struct sg_plane *p)
 	/*
 	 * A write that failed inside the batch (map full, I/O) threw the whole
 	 * batch away (store.h): what the frames held until then promise is not
-	 * on disk.  Those held since belong to the batch the next write opened.
+	 * on disk (all of them when it failed after the last one was held).
+	 * Those held since belong to the batch the next write opened.
 	 */
 	if (sg_store_aborted(p->store) != p->store_aborted) {
-		p->store_aborted = sg_store_aborted(p->store);
-		release_held(p, 0, p->held_lost < p->held.n ? p->held_lost : p->held.n);
+		unsigned n = sg_store_aborted(p->store) != p->held_aborted ? p->held.n : p->held_lost;
+
+		p->store_aborted = p->held_aborted = sg_store_aborted(p->store);
 		p->held_lost = 0;
+		release_held(p, 0, n);
 		lost = 1;
 		if (!sg_store_pending(p->store) && !p->held.n)
 			return -1;
@@ -221,7 +229,7 @@ int sg_plane_commit(struct sg_plane *p)
 	rc = sg_store_commit(p->store, err, sizeof(err));
 	if (rc != 0) {
 		sg_plane_store_failed(p, err);
-		p->store_aborted = sg_store_aborted(p->store);
+		p->store_aborted = p->held_aborted = sg_store_aborted(p->store);
 		p->held_lost = 0;
 		release_held(p, 0, p->held.n);
 		return -1;

@@ -286,7 +286,8 @@ struct sg_plane {
 	uint64_t store_logged_at;             /* unix second of the last store error logged */
 	uint64_t store_errors_logged;         /* store_errors when it was logged */
 	uint64_t store_aborted;               /* sg_store_aborted() at the last commit */
-	unsigned held_lost;                   /* held frames of a batch a failed write threw away */
+	uint64_t held_aborted;                /* sg_store_aborted() when the last frame was held */
+	unsigned held_lost;                   /* the first held frames: of a batch thrown away */
 	/* Content policy (policy_ctl.c); NULL: nothing is scanned. */
 	struct sg_policy_set *policy_set;     /* published: workers load it per burst */
 	struct sg_policy_set *policy_retired[SG_POLICY_RETIRED_MAX];
