@@ -28,7 +28,7 @@ B=${1:?usage: store_diskfull.sh BUILD_ROOT}
 STEM=sgdf
 . "$(dirname "$0")/tap_lib.sh"
 tap_setup
-trap 'rc=$?; umount -l "$T/disk" 2>/dev/null || true; (exit $rc); tap_cleanup' EXIT
+trap 'rc=$?; umount -l "$T/disk" 2>/dev/null || true; tap_cleanup "$rc"' EXIT
 mkdir -m 700 "$T/disk"
 mount -t tmpfs -o size=4m,mode=0700 "sgdf$$" "$T/disk"
 STORE=$T/disk/store

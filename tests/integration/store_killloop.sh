@@ -26,8 +26,9 @@ CYCLES=5
 . "$(dirname "$0")/tap_lib.sh"
 tap_setup
 # On exit: the streams stopped (not the relay: tap_cleanup checks it, then stops it).
-trap 'rc=$?; touch "$T/stop"; for j in $(jobs -p); do [ "$j" = "$relay_pid" ] || kill "$j" 2>/dev/null; done
-      (exit $rc); tap_cleanup' EXIT
+trap 'rc=$?; touch "$T/stop"
+      for j in $(jobs -p); do [ "$j" = "$relay_pid" ] || kill "$j" 2>/dev/null || true; done
+      tap_cleanup "$rc"' EXIT
 
 relay_up() { tap_start_relay --store-dir "$T/store" --store-sync 1 --mailbox-per-user 65535 "$@"; }
 login() { # login NAME: connect, take what comes for 300 ms, close; prints its output file

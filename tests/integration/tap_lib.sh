@@ -13,6 +13,8 @@
 #   tap_check_mbufs        the leak check now (after the traffic); it also
 #                          runs at a successful exit while the relay is up,
 #                          and a leak then fails the test
+#   tap_cleanup [RC]       what the EXIT trap runs; a test with a trap of its
+#                          own calls it last, with the status it found
 #   chat KEY [ARGS]        a surge-chat in the namespace, batch mode
 #   stats, ctl NAME        `surgectl --json stats`, one control counter
 #   until_grep F P N       bounded wait (10 s) for N lines of F holding P
@@ -22,8 +24,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 tap_check_mbufs() { mbufs_check "$T/relay.sock" "$relay_mbufs" "relay"; }
 
-tap_cleanup() {
-	local rc=$?
+tap_cleanup() { # [RC]: the exit status (default: the one the trap found)
+	local rc=${1:-$?}
 	if [ "$rc" = 0 ] && [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
 		tap_check_mbufs || rc=1
 	fi
