@@ -10,11 +10,15 @@
 #   tap_start_relay FLAGS  surge-relay with more FLAGS, once it is ready the
 #                          interface is moved and addressed: relay_pid, and
 #                          its mbufs in use in relay_mbufs (mbufs_lib.sh)
-#   tap_check_mbufs        the leak check now (after the traffic); it also
-#                          runs at a successful exit while the relay is up,
-#                          and a leak then fails the test
+#   tap_check_mbufs        the leak check now (after the traffic); unless a
+#                          test ran it, it runs at a successful exit while
+#                          the relay is up, and a leak then fails the test
+#                          (a test that starts the relay itself sets
+#                          relay_mbufs=$(mbufs_in_use "$T/relay.sock"))
 #   tap_cleanup [RC]       what the EXIT trap runs; a test with a trap of its
-#                          own calls it last, with the status it found
+#                          own calls it last, with the status it found (it
+#                          never turns a failure into success: it only
+#                          exits, with 1, when the leak check fails)
 #   chat KEY [ARGS]        a surge-chat in the namespace, batch mode
 #   stats, ctl NAME        `surgectl --json stats`, one control counter
 #   until_grep F P N       bounded wait (10 s) for N lines of F holding P
@@ -22,12 +26,13 @@
 fail() { echo "FAIL: $*" >&2; exit 1; }
 . "$(dirname "${BASH_SOURCE[0]}")/mbufs_lib.sh"
 
-tap_check_mbufs() { mbufs_check "$T/relay.sock" "$relay_mbufs" "relay"; }
+tap_check_mbufs() { mbufs_check "$T/relay.sock" "$relay_mbufs" "relay" && mbufs_checked=1; }
 
 tap_cleanup() { # [RC]: the exit status (default: the one the trap found)
-	local rc=${1:-$?}
-	if [ "$rc" = 0 ] && [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
-		tap_check_mbufs || rc=1
+	local rc=${1:-$?} leak=0
+	if [ "$rc" = 0 ] && [ -z "$mbufs_checked" ] && [ -n "$relay_pid" ] &&
+		kill -0 "$relay_pid" 2>/dev/null; then
+		tap_check_mbufs || leak=1
 	fi
 	if [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
 		kill -TERM "$relay_pid" 2>/dev/null || true
@@ -36,7 +41,7 @@ tap_cleanup() { # [RC]: the exit status (default: the one the trap found)
 	fi
 	ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$T" "/var/run/dpdk/$STEM$$"
-	exit "$rc"
+	[ "$leak" = 0 ] || exit 1
 }
 
 tap_setup() {
@@ -45,7 +50,7 @@ tap_setup() {
 	tap=$STEM$$t
 	net=198.18.$id
 	T=$(mktemp -d "/tmp/surge-$STEM.XXXXXX")
-	relay_pid=
+	relay_pid= relay_mbufs= mbufs_checked=
 	trap tap_cleanup EXIT
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
