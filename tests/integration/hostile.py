@@ -5,7 +5,8 @@ network namespace by tap_chat.sh.
 
   hostile.py capture IFACE RELAY_IP OUT_FILE SECONDS
       sniff IFACE (AF_PACKET) until the first DATA message (type 4) to
-      RELAY_IP:7443 and write its UDP payload to OUT_FILE (bounded in time)
+      RELAY_IP:7443 and write its UDP payload to OUT_FILE (bounded in time);
+      OUT_FILE.ready appears once the socket listens
   hostile.py attack RELAY_IP DATA_FILE
       send, from ordinary UDP sockets: the captured DATA again (replay), a
       copy with an unused counter (tag), with the receiver index's
@@ -28,6 +29,7 @@ def capture(iface, relay_ip, out, seconds):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0003))
     s.bind((iface, 0))
     s.settimeout(0.2)
+    open(out + ".ready", "w").close()  # the caller sends only once we listen
     want = socket.inet_aton(relay_ip)
     deadline = time.monotonic() + float(seconds)
     while time.monotonic() < deadline:

@@ -118,7 +118,9 @@ until_grep "$T/b1.out" "connected user 2 signed_up=0" 1
 # Capture one of alice's DATA frames for the replay attack.
 ip netns exec "$ns" python3 "$HERE/hostile.py" capture "$tap" "$net.1" "$T/data.bin" 20 &
 cap_pid=$!
-sleep 0.5
+# Send only once it listens (a fixed 0.5 s was too short on a loaded machine).
+for _ in $(seq 100); do [ -e "$T/data.bin.ready" ] && break; sleep 0.1; done
+[ -e "$T/data.bin.ready" ] || fail "the capture did not start in 10 s"
 
 body_a="hello bob, cloud $$"
 body_s="hello bob, secret $$ $(head -c 600 /dev/zero | tr '\0' 'x')"
