@@ -102,6 +102,7 @@ static const char *const counter_names[SG_PC_MAX] = {
 	[SG_PC_HS_OLD_KEY] = "handshakes_old_key",
 	[SG_PC_SESSIONS_FULL] = "sessions_full",
 	[SG_PC_USERS_FULL] = "users_full",
+	[SG_PC_MBOX_UNAVAILABLE] = "mailbox_unavailable",
 };
 
 static void cookie_publish(struct sg_plane *p, uint64_t now);

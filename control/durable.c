@@ -10,10 +10,13 @@
  * then appends the finished frame to p->held instead of transmitting it.
  * sg_plane_commit() (at the end of every control round that wrote, or when
  * the held list is full) commits the open LMDB transaction, fsync
- * included, and only then transmits the held frames in order; when the
- * commit fails they are dropped and counted (store_held_dropped): the
- * clients' retries find the users in memory and write them again, and a
- * sender without STORED sends again.  A round is bounded (about 1.5 ms of
+ * included, and only then transmits the held frames in order.  When the
+ * commit fails (a full map, a full disk), a held STORED reply becomes
+ * UNAVAILABLE (the message is not stored, and its sender is told:
+ * mailbox_unavailable) and the other held frames are dropped and counted
+ * (store_held_dropped): the clients' retries find the users in memory and
+ * write them again.  Store errors are logged on stderr, rate-limited
+ * (sg_plane_store_failed).  A round is bounded (about 1.5 ms of
  * handshakes, CTL_SESSION_MAX frames a ring: control.c), so the wait a
  * commit adds is one round plus one fsync; the last SG_COMMIT_SAMPLES waits are kept for
  * `stats` (p50, p99, max).
@@ -30,6 +33,7 @@
 #include "crypto/crypto.h"
 #include "plane.h"
 #include "proto/status.h"
+#include "proto/transport_msg.h"
 #include "registry.h"
 #include "store.h"
 
@@ -111,60 +115,123 @@ int sg_plane_store_user(struct sg_plane *p, const struct sg_user *u)
 
 void sg_plane_store_failed(struct sg_plane *p, const char *err)
 {
-	p->counters[SG_PC_STORE_ERRORS]++;
+	uint64_t now = (uint64_t)time(NULL), n = ++p->counters[SG_PC_STORE_ERRORS];
+
 	snprintf(p->store_error, sizeof(p->store_error), "%s", err);
+	if (p->store_logged_at && now < p->store_logged_at + SG_STORE_LOG_S)
+		return;
+	fprintf(stderr, "surge-relay: store error: %s (store_errors %llu, %llu since the last "
+			"line); messages get UNAVAILABLE, sign-ups and log-ins whose record is not "
+			"written go unanswered, until the store has room again\n", err,
+		(unsigned long long)n, (unsigned long long)(n - p->store_errors_logged));
+	p->store_logged_at = now;
+	p->store_errors_logged = n;
 }
 
 void sg_plane_hold(struct sg_plane *p, struct rte_mbuf *m, uint16_t port)
 {
 	if (p->held.n == SG_HELD_MAX)
 		sg_plane_commit(p); /* sends what it held: room again */
+	/*
+	 * A write failed since the last frame held and threw its batch away:
+	 * the frames held so far promised that batch; this one, the next.
+	 */
+	if (sg_store_aborted(p->store) != p->held_aborted) {
+		p->held_aborted = sg_store_aborted(p->store);
+		p->held_lost = p->held.n;
+	}
 	p->held.m[p->held.n] = m;
 	p->held.port[p->held.n] = port;
+	p->held.stored[p->held.n] = p->hold_tag;
 	p->held.n++;
 }
 
-static void release_held(struct sg_plane *p, int send)
+/*
+ * A held STORED reply whose batch was lost: UNAVAILABLE to the same sender
+ * for the same message, in m, now (if the sender's session is still live).
+ */
+static void unstored(struct sg_plane *p, struct rte_mbuf *m, const struct sg_held_stored *h)
 {
-	for (unsigned i = 0; i < p->held.n; i++) {
-		struct rte_mbuf *m = p->held.m[i];
+	struct sg_reply r = { .code = SG_REPLY_UNAVAILABLE, .peer_user = h->peer,
+			      .msg_id = h->msg_id };
+	uint8_t out[SG_REPLY_PLAIN_LEN];
+	struct sg_session *s;
+	int miss;
 
-		if (!send) {
+	s = sg_session_get(p->sessions, h->index, &miss);
+	if (!s) {
+		p->counters[SG_PC_HELD_DROPPED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	p->counters[SG_PC_MBOX_UNAVAILABLE]++;
+	sg_reply_encode(out, &r);
+	/* In place of the STORED, which relay_replies counted already. */
+	sg_plane_send(p, s, SG_MSG_RELAY_REPLY, out, sizeof(out), m);
+}
+
+/*
+ * The first n held frames: sent (their batch is durable), or not (it was
+ * lost: STORED replies become UNAVAILABLE, the rest are dropped); the
+ * frames held after them move to the front.
+ */
+static void release_held(struct sg_plane *p, int send, unsigned n)
+{
+	struct sg_held *h = &p->held;
+	int holding = p->holding;
+
+	p->holding = 0; /* a commit while holding (the held list full): these go out now */
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = h->m[i];
+
+		if (!send && h->stored[i].index) {
+			unstored(p, m, &h->stored[i]);
+		} else if (!send) {
 			p->counters[SG_PC_HELD_DROPPED]++;
 			rte_pktmbuf_free(m);
-		} else if (rte_eth_tx_burst(p->held.port[i], (uint16_t)p->n_workers, &m, 1) != 1) {
+		} else if (rte_eth_tx_burst(h->port[i], (uint16_t)p->n_workers, &m, 1) != 1) {
 			p->counters[SG_PC_TX_FAILED]++;
 			rte_pktmbuf_free(m);
 		}
 	}
-	p->held.n = 0;
+	memmove(h->m, h->m + n, (h->n - n) * sizeof(h->m[0]));
+	memmove(h->port, h->port + n, (h->n - n) * sizeof(h->port[0]));
+	memmove(h->stored, h->stored + n, (h->n - n) * sizeof(h->stored[0]));
+	h->n -= n;
+	p->holding = holding;
 }
 
 int sg_plane_commit(struct sg_plane *p)
 {
 	char err[256];
 	uint64_t since, waited;
-	int rc;
+	int rc, lost = 0;
 
 	if (!p->store || (!sg_store_pending(p->store) && !p->held.n))
 		return 0;
 	/*
 	 * A write that failed inside the batch (map full, I/O) threw the whole
-	 * batch away (store.h): what the held frames promise is not on disk.
+	 * batch away (store.h): what the frames held until then promise is not
+	 * on disk (all of them when it failed after the last one was held).
+	 * Those held since belong to the batch the next write opened.
 	 */
 	if (sg_store_aborted(p->store) != p->store_aborted) {
-		p->store_aborted = sg_store_aborted(p->store);
-		release_held(p, 0);
-		if (sg_store_pending(p->store))
-			sg_store_commit(p->store, err, sizeof(err)); /* later writes: no promise held */
-		return -1;
+		unsigned n = sg_store_aborted(p->store) != p->held_aborted ? p->held.n : p->held_lost;
+
+		p->store_aborted = p->held_aborted = sg_store_aborted(p->store);
+		p->held_lost = 0;
+		release_held(p, 0, n);
+		lost = 1;
+		if (!sg_store_pending(p->store) && !p->held.n)
+			return -1;
 	}
 	since = sg_store_open_since_ns(p->store);
 	rc = sg_store_commit(p->store, err, sizeof(err));
 	if (rc != 0) {
 		sg_plane_store_failed(p, err);
-		p->store_aborted = sg_store_aborted(p->store);
-		release_held(p, 0);
+		p->store_aborted = p->held_aborted = sg_store_aborted(p->store);
+		p->held_lost = 0;
+		release_held(p, 0, p->held.n);
 		return -1;
 	}
 	if (since) {
@@ -173,8 +240,8 @@ int sg_plane_commit(struct sg_plane *p)
 			waited > UINT32_MAX ? UINT32_MAX : (uint32_t)waited;
 		p->counters[SG_PC_STORE_COMMITS]++;
 	}
-	release_held(p, 1);
-	return 1;
+	release_held(p, 1, p->held.n);
+	return lost ? -1 : 1;
 }
 
 static int cmp_u32(const void *a, const void *b)

@@ -10,8 +10,9 @@
  *   Otherwise it joins the store's open batch (control/store.h): the STORED
  *   reply is held until the batch is committed (durable.c); a full mailbox
  *   answers MAILBOX_FULL (detail 0: the recipient's cap, 1: the relay's); a
- *   storage error answers UNAVAILABLE.  Nothing is dropped silently.  The
- *   TTL is cut to mailbox_max_ttl.
+ *   storage error answers UNAVAILABLE, at the write or, when the batch's
+ *   commit fails (a full disk), instead of the held STORED (durable.c).
+ *   Nothing is dropped silently.  The TTL is cut to mailbox_max_ttl.
  * - Deliver: when a session is published (sg_plane_mbox_online) or a frame
  *   is stored for a user who came online meanwhile, the user joins the
  *   delivery queue with a cursor (the last seq sent).  After each commit,
@@ -122,7 +123,10 @@ void sg_plane_mbox_store(struct sg_plane *p, struct sg_session *s, struct rte_mb
 	case SG_STORE_OK:
 		p->counters[SG_PC_STORED]++;
 		p->holding = 1; /* STORED only once it is durable */
+		p->hold_tag = (struct sg_held_stored){ .index = s->index, .peer = d.peer_user,
+						       .msg_id = d.msg_id };
 		sg_plane_reply(p, s, m, SG_REPLY_STORED, 0);
+		p->hold_tag = (struct sg_held_stored){ 0 };
 		p->holding = 0;
 		/* Came online since the worker looked: deliver after the commit. */
 		online = sg_session_of_user(p->sessions, d.peer_user);
@@ -136,6 +140,7 @@ void sg_plane_mbox_store(struct sg_plane *p, struct sg_session *s, struct rte_mb
 		return;
 	default:
 		sg_plane_store_failed(p, err);
+		p->counters[SG_PC_MBOX_UNAVAILABLE]++;
 		sg_plane_reply(p, s, m, SG_REPLY_UNAVAILABLE, 0);
 	}
 }

@@ -83,6 +83,7 @@ static const char *const counter_help[SG_PC_MAX] = {
 				"max_sessions sessions (counted in handshake_full too).",
 	[SG_PC_USERS_FULL] = "Sign-ups refused because the registry held max_users users "
 			     "(counted in handshake_full too).",
+	[SG_PC_MBOX_UNAVAILABLE] = "Messages answered UNAVAILABLE: their store write or commit failed.",
 };
 
 static void put(const struct sg_metrics_sink *s, const char *name, const char *unit,

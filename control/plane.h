@@ -119,6 +119,7 @@ enum sg_plane_counter {
 	SG_PC_HS_OLD_KEY,      /* handshakes and resumptions answered under the previous static key */
 	SG_PC_SESSIONS_FULL,   /* of handshake_full: the session table at max_sessions */
 	SG_PC_USERS_FULL,      /* of handshake_full: a sign-up with the registry at max_users */
+	SG_PC_MBOX_UNAVAILABLE, /* messages answered UNAVAILABLE: their write or their batch's commit failed */
 	SG_PC_MAX,
 };
 
@@ -127,12 +128,24 @@ enum {
 	SG_DELIVER_MAX = 1024,     /* users whose mailbox is being delivered */
 	SG_DELIVER_WINDOW = 64,    /* mailbox messages in flight to one client */
 	SG_COMMIT_SAMPLES = 4096,  /* commit waits kept for stats */
+	SG_STORE_LOG_S = 10,       /* store errors: one log line at most this often */
+};
+
+/*
+ * A held STORED reply: the sender's session index (0: the frame is no
+ * STORED reply), the recipient and the message id it names, so a failed
+ * commit can answer UNAVAILABLE instead (durable.c).
+ */
+struct sg_held_stored {
+	uint32_t index;
+	uint64_t peer, msg_id;
 };
 
 /* Frames finished but held until the store's open batch is durable. */
 struct sg_held {
 	struct rte_mbuf *m[SG_HELD_MAX];
 	uint16_t port[SG_HELD_MAX];
+	struct sg_held_stored stored[SG_HELD_MAX];
 	unsigned n;
 };
 
@@ -264,6 +277,7 @@ struct sg_plane {
 	/* Durability (durable.c, mbox_ctl.c); store NULL: nothing is durable. */
 	struct sg_store *store;
 	int holding;                          /* sg_plane_tx_udp holds frames for the commit */
+	struct sg_held_stored hold_tag;       /* what the frame being held is (mbox_ctl.c) */
 	struct sg_held held;
 	struct sg_mbox_delivery deliver[SG_DELIVER_MAX];
 	unsigned n_deliver;
@@ -271,7 +285,11 @@ struct sg_plane {
 	uint32_t commit_wait_us[SG_COMMIT_SAMPLES]; /* batch opened -> durable */
 	uint64_t commit_samples;
 	char store_error[256];                /* the last store error, for stats */
+	uint64_t store_logged_at;             /* unix second of the last store error logged */
+	uint64_t store_errors_logged;         /* store_errors when it was logged */
 	uint64_t store_aborted;               /* sg_store_aborted() at the last commit */
+	uint64_t held_aborted;                /* sg_store_aborted() when the last frame was held */
+	unsigned held_lost;                   /* the first held frames: of a batch thrown away */
 	/* Content policy (policy_ctl.c); NULL: nothing is scanned. */
 	struct sg_policy_set *policy_set;     /* published: workers load it per burst */
 	struct sg_policy_set *policy_retired[SG_POLICY_RETIRED_MAX];
@@ -335,13 +353,18 @@ int sg_plane_store_open(struct sg_plane *p, char *err, size_t errlen);
 void sg_plane_store_close(struct sg_plane *p);
 /* Write u's record into the open batch (no store: nothing).  0, or -1 (counted). */
 int sg_plane_store_user(struct sg_plane *p, const struct sg_user *u);
-/* A store write or commit failed: counted, err kept for stats. */
+/*
+ * A store write or commit failed: counted, err kept for stats and logged on
+ * stderr, the first at once and then at most one line every
+ * SG_STORE_LOG_S seconds (with the count since).
+ */
 void sg_plane_store_failed(struct sg_plane *p, const char *err);
 /* Hold m (finished, for the control TX queue of port) until the commit. */
 void sg_plane_hold(struct sg_plane *p, struct rte_mbuf *m, uint16_t port);
 /*
- * Commit the open batch, then send (or, on failure, drop) the held frames:
- * 1 committed, 0 nothing to do, -1 failed.
+ * Commit the open batch, then send the held frames; on failure, answer
+ * UNAVAILABLE for the STORED replies among them (their messages are not
+ * stored) and drop the rest: 1 committed, 0 nothing to do, -1 failed.
  */
 int sg_plane_commit(struct sg_plane *p);
 /* Commit waits (batch opened -> durable) over the last SG_COMMIT_SAMPLES commits, microseconds. */

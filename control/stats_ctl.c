@@ -2,7 +2,7 @@
 /*
  * stats_ctl.c - what the relay says about itself on the operator socket:
  * "stats" (every counter: control plane, store, policy, handshake lcores,
- * workers) and "status" (version, uptime, workers, ports, crypto, the
+ * workers, and each port's own counters from its driver) and "status" (version, uptime, workers, ports, crypto, the
  * relay's public key and, during a key rotation's grace period, the
  * previous one).  Read only: counters are relaxed snapshots, each with one
  * writer elsewhere.
@@ -118,6 +118,41 @@ static void bounds_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 			  (unsigned long long)map, (unsigned long long)used);
 }
 
+/*
+ * Each port's driver counters (rte_eth_stats_get): what reached the port,
+ * and what it lost before any worker saw it (imissed: RX ring full;
+ * rx_nombuf: no mbuf to receive into; ierrors: bad frames).
+ */
+static void port_stats(const struct sg_plane *p, struct sg_ctl_buf *b, int json)
+{
+	if (json)
+		sg_ctl_buf_printf(b, ", \"ports\": [");
+	for (unsigned i = 0; i < p->cfg->n_ports; i++) {
+		struct rte_eth_stats st;
+		uint16_t port = p->cfg->ports[i];
+
+		if (rte_eth_stats_get(port, &st) != 0)
+			memset(&st, 0, sizeof(st));
+		if (json)
+			sg_ctl_buf_printf(b, "%s{\"port\": %u, \"ipackets\": %llu, \"imissed\": %llu, "
+					     "\"ierrors\": %llu, \"rx_nombuf\": %llu, "
+					     "\"opackets\": %llu, \"oerrors\": %llu}", i ? ", " : "",
+					  port, (unsigned long long)st.ipackets,
+					  (unsigned long long)st.imissed, (unsigned long long)st.ierrors,
+					  (unsigned long long)st.rx_nombuf,
+					  (unsigned long long)st.opackets, (unsigned long long)st.oerrors);
+		else
+			sg_ctl_buf_printf(b, "port %u: rx %llu, missed %llu, errors %llu, no mbuf "
+					     "%llu; tx %llu, errors %llu\n", port,
+					  (unsigned long long)st.ipackets,
+					  (unsigned long long)st.imissed, (unsigned long long)st.ierrors,
+					  (unsigned long long)st.rx_nombuf,
+					  (unsigned long long)st.opackets, (unsigned long long)st.oerrors);
+	}
+	if (json)
+		sg_ctl_buf_printf(b, "]");
+}
+
 void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 {
 	uint64_t up = (uint64_t)time(NULL) - p->started;
@@ -158,6 +193,7 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 						  &p->hs_lcores[l].prepared, __ATOMIC_RELAXED),
 					  (unsigned long long)p->hs_lcores[l].sleeps);
 		sg_ctl_buf_printf(b, "]");
+		port_stats(p, b, 1);
 		if (p->worker_stats)
 			p->worker_stats(p->worker_stats_arg, b, 1);
 		sg_ctl_buf_printf(b, "}\n");
@@ -186,6 +222,7 @@ void sg_plane_stats(struct sg_plane *p, struct sg_ctl_buf *b, int json)
 		sg_ctl_buf_printf(b, "handshake lcore %u: %llu prepared\n", l,
 				  (unsigned long long)__atomic_load_n(&p->hs_lcores[l].prepared,
 								     __ATOMIC_RELAXED));
+	port_stats(p, b, 0);
 	if (p->worker_stats)
 		p->worker_stats(p->worker_stats_arg, b, 0);
 }

@@ -185,9 +185,16 @@ unsigned sg_gen_send_data(struct sg_gen *g, uint64_t seq, unsigned n)
 		byq[b.q[i]][nq[b.q[i]]++] = b.m[i];
 	}
 	for (unsigned q = 0; q < g->txq; q++) {
-		uint16_t t = nq[q] ? rte_eth_tx_burst(g->port, (uint16_t)q, byq[q],
-						      (uint16_t)nq[q]) : 0;
+		uint64_t slot[SG_GEN_BURST];
+		uint16_t t;
 
+		/* --flood replay: copies kept before the port takes (and frees) them. */
+		for (unsigned i = 0; g->flood_capture && i < nq[q]; i++)
+			slot[i] = sg_gen_flood_capture(&g->flood, rte_pktmbuf_mtod(byq[q][i], uint8_t *),
+						       byq[q][i]->data_len, q);
+		t = nq[q] ? rte_eth_tx_burst(g->port, (uint16_t)q, byq[q], (uint16_t)nq[q]) : 0;
+		for (unsigned i = t; g->flood_capture && i < nq[q]; i++)
+			sg_gen_flood_uncapture(&g->flood, slot[i]);
 		for (unsigned i = 0; i < t; i++) {
 			g->c.offered_bytes += byq[q][i]->data_len + SG_GEN_WIRE_EXTRA;
 			g->c.sent[kq[q][i]]++;

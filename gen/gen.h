@@ -21,6 +21,10 @@
  *   profile.c  the sign-up / log-in schedule (pure C)
  *   surge.c    the surge population: keys, handshake window (pure C)
  *   src.c      the source address range users send from, ARP answers (pure C)
+ *   flood.c    hostile frames of the flood modes, each with what the relay
+ *              must do with it (pure C)
+ *   flood_io.c the flood on the wire beside the chat: schedule, pacing, TX,
+ *              counts; the relay's ARP answers to it
  *
  * Queues: the relay (memif client) has W workers, W RX and W + 1 TX queues
  * (the control plane sends on queue W).  This side mirrors it: --queues
@@ -39,6 +43,7 @@
 #include "crypto/cookie.h"
 #include "crypto/handshake.h"
 #include "crypto/keys.h"
+#include "flood.h"
 #include "hist.h"
 #include "mark.h"
 #include "profile.h"
@@ -113,6 +118,12 @@ struct sg_gen_opts {
 	unsigned match_len;
 	const uint8_t *body_text;           /* --body text: mark.h's text; NULL: the byte pattern */
 	uint64_t match_below;
+	/* --flood LIST: modes (flood.h) run one after another from --flood-at for --flood-for. */
+	uint8_t flood_modes[SG_GEN_FLOOD_MAX_MODES];
+	unsigned n_flood;
+	double flood_rate;    /* --flood-rate: flood frames/s; 0: as fast as possible */
+	double flood_at;      /* --flood-at: seconds into the chat phase */
+	double flood_for;     /* --flood-for: seconds; 0: to the end of the chat phase */
 };
 
 struct sg_gen_user {
@@ -145,6 +156,16 @@ struct sg_gen_counters {
 	 * (the relay scanned what it must not, or answered the wrong frame).
 	 */
 	uint64_t policy_blocked, policy_blocked_marked, policy_blocked_bad;
+	uint64_t flood_sent, flood_tx_full; /* flood frames the port took, and refused */
+};
+
+/* The flood's own counts (flood_io.c): frames the port took, by expectation and mode. */
+struct sg_gen_flood_counters {
+	uint64_t sent[SG_GEN_FX_N];
+	uint64_t by_mode[SG_GEN_FLOOD_N_MODES];
+	uint64_t bytes;
+	uint64_t no_mbuf;     /* frames not built: the pool was empty */
+	uint64_t arp_answers; /* the relay's ARP replies to the flood's questions */
 };
 
 /* One second of the run: counts are what happened in it (deltas). */
@@ -156,6 +177,8 @@ struct sg_gen_second {
 	uint64_t su_due, su_due_cum, su_offered, su_done, su_failed;
 	uint64_t li_offered, li_done, li_failed, retries, cookies;
 	uint64_t rs_offered, rs_done, rs_failed; /* log-ins by RESUME; fell back */
+	uint64_t flood_sent, flood_tx_full; /* flood frames taken and refused by the port */
+	int flood_mode;              /* the flood mode at its end, or -1 */
 	uint64_t hs_p50_ns, hs_p99_ns; /* surge handshakes completed in this second */
 	uint64_t live, in_flight;    /* at its end */
 	uint64_t replies[SG_REPLY_CODE_MAX + 2];
@@ -187,6 +210,13 @@ struct sg_gen {
 	uint64_t su_unfinished;          /* surge handshakes still in flight at the end */
 	/* The relay's health: TSC of the first send not followed by any RX, or 0. */
 	uint64_t unanswered_since, next_health;
+	/* The flood (flood_io.c); have_flood when --flood names modes. */
+	struct sg_gen_flood flood;
+	struct sg_gen_flood_counters fc;
+	int have_flood, flood_capture;   /* flood_capture: replay is a mode: data.c captures */
+	uint32_t *flood_live;            /* the chat users' relay indexes */
+	uint64_t flood_t0, flood_t1, flood_seg; /* TSC: start, end, each mode's share */
+	uint64_t flood_done, flood_rr;   /* frames due so far (pacing); queue round robin */
 };
 
 /* port.c */
@@ -259,6 +289,18 @@ uint64_t sg_gen_tsc_ns(const struct sg_gen *g, uint64_t tsc);
 /* users.c: a chat user's initiation (again), e.g. after a cookie reply. */
 int sg_gen_user_initiate(struct sg_gen *g, struct sg_gen_user *u);
 void sg_gen_user_cookie(struct sg_gen *g, struct sg_gen_user *u, const uint8_t *msg, size_t len);
+
+/* flood_io.c */
+/* After the sign-up: the flood's state (nothing without --flood).  0 or -1. */
+int sg_gen_flood_setup(struct sg_gen *g);
+void sg_gen_flood_teardown(struct sg_gen *g);
+/* The traffic phase starts at start: the flood's schedule. */
+void sg_gen_flood_arm(struct sg_gen *g, uint64_t start);
+/* The flood's turn in a loop round: at most one burst of the mode due. */
+void sg_gen_flood_round(struct sg_gen *g, uint64_t now);
+int sg_gen_flood_mode_at(const struct sg_gen *g, uint64_t now);
+/* An ARP frame: 1 when it is the relay's answer to one of the flood's questions. */
+int sg_gen_flood_rx_arp(struct sg_gen *g, const uint8_t *f, size_t len);
 
 /* rx.c */
 unsigned sg_gen_poll_rx(struct sg_gen *g);

@@ -48,6 +48,8 @@ static void usage(FILE *f)
 		"                 [--hs-window W] [--hs-timeout MS] [--hs-tries N] [--seed X]\n"
 		"                 [--src-base A] [--src-count N [--src-chat]] [--no-resume]\n"
 		"                 [--match-pct P [--match-text STR]] [--body pattern|text]\n"
+		"                 [--flood MODE[,MODE]... [--flood-rate FPS] [--flood-at S]\n"
+		"                 [--flood-for S]]\n"
 		"                 -- EAL arguments\n"
 		"  --relay-key FILE   the relay's public key (base64, surge-relay --genkey)\n"
 		"  --relay-ip A       the relay's IPv4 address (198.18.0.1)\n"
@@ -99,6 +101,14 @@ static void usage(FILE *f)
 		SG_GEN_MAX_USERS, SG_GEN_BODY_MIN, SG_BODY_MAX_IPV4, SG_GEN_MAX_SECONDS,
 		SG_GEN_MAX_Q, SG_GEN_MATCH_MAX, SG_GEN_SURGE_DEFAULT_SIZE, SG_GEN_MAX_STORMS,
 		SG_GEN_SURGE_MAX_WINDOW, SG_GEN_SRC_MAX);
+	fprintf(f,
+		"hostile frames beside the chat (docs/GEN.md: what the relay must do with each):\n"
+		"  --flood LIST       modes in turn, splitting the flood's time evenly:\n"
+		"                     garbage, replay, oversize, fragment, arp, handshake;\n"
+		"                     from the source range (--src-base/--src-count)\n"
+		"  --flood-rate FPS   flood frames/s, TSC-paced; 0: as fast as possible (0)\n"
+		"  --flood-at S       the flood starts S seconds into the chat (0)\n"
+		"  --flood-for S      and lasts S seconds (0: to the end of the chat)\n");
 }
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
@@ -193,6 +203,22 @@ static int check_match(struct sg_gen_opts *o, int have_match_text)
 		return -1;
 	}
 	o->match_below = sg_gen_mark_below(o->match_pct);
+	return 0;
+}
+
+/* The flood's window within the chat phase. */
+static int check_flood(const struct sg_gen_opts *o, int have_flood_opt)
+{
+	if (!o->n_flood && have_flood_opt) {
+		fprintf(stderr, "surge-gen: --flood-rate, --flood-at and --flood-for need --flood\n");
+		return -1;
+	}
+	if (o->n_flood && (o->flood_at >= o->duration_s ||
+			   o->flood_at + o->flood_for > o->duration_s)) {
+		fprintf(stderr, "surge-gen: the flood (--flood-at %.1f, --flood-for %.1f) is not "
+				"within --duration %u\n", o->flood_at, o->flood_for, o->duration_s);
+		return -1;
+	}
 	return 0;
 }
 
@@ -299,11 +325,15 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		{ "match-pct", required_argument, NULL, 'M' },
 		{ "match-text", required_argument, NULL, 'x' },
 		{ "body", required_argument, NULL, 'y' },
+		{ "flood", required_argument, NULL, 'F' },
+		{ "flood-rate", required_argument, NULL, 'f' },
+		{ "flood-at", required_argument, NULL, 'a' },
+		{ "flood-for", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, idx = -1, have_size = 0, have_seed = 0, have_surge_size = 0, have_src_base = 0,
-	    have_src_count = 0, have_match_text = 0;
+	    have_src_count = 0, have_match_text = 0, have_flood_opt = 0;
 	uint64_t u64;
 
 	*o = (struct sg_gen_opts){ .udp_port = SG_UDP_PORT_DEFAULT, .users = 64, .size = 64,
@@ -390,6 +420,19 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 			bad = parse_match_text(v, o);
 			have_match_text = 1;
 			break;
+		case 'F': bad = sg_gen_flood_parse_modes(v, o->flood_modes, &o->n_flood); break;
+		case 'f':
+			bad = parse_rate(v, &o->flood_rate);
+			have_flood_opt = 1;
+			break;
+		case 'a':
+			bad = parse_nonneg(v, SG_GEN_MAX_SECONDS, &o->flood_at);
+			have_flood_opt = 1;
+			break;
+		case 'o':
+			bad = parse_nonneg(v, SG_GEN_MAX_SECONDS, &o->flood_for);
+			have_flood_opt = 1;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default:
 			fprintf(stderr, "surge-gen: unknown option or missing value: '%s'\n",
@@ -418,7 +461,7 @@ static int parse_opts(struct sg_gen_opts *o, int argc, char **argv)
 		return -1;
 	}
 	if (check_src(o, have_src_base, have_src_count) != 0 ||
-	    check_match(o, have_match_text) != 0)
+	    check_match(o, have_match_text) != 0 || check_flood(o, have_flood_opt) != 0)
 		return -1;
 	return check_profile(o, have_surge_size, have_seed);
 }
@@ -488,11 +531,17 @@ static int run_steps(struct sg_gen *g)
 	}
 	if (sg_gen_arp(g) != 0 || sg_gen_signup(g) != 0)
 		return -1;
+	if (sg_gen_flood_setup(g) != 0) {
+		g->failed = "out of memory";
+		return -1;
+	}
 	fprintf(stderr, "surge-gen: %u users signed up; chatting for %u s", g->o.users,
 		g->o.duration_s);
 	if (g->have_surge)
 		fprintf(stderr, "; %u surge users (seed %llu)", g->surge.cfg.users,
 			(unsigned long long)g->o.seed);
+	if (g->have_flood)
+		fprintf(stderr, "; a flood of %u mode(s) from %.1f s", g->o.n_flood, g->o.flood_at);
 	fputc('\n', stderr);
 	return sg_gen_traffic(g);
 }
@@ -586,6 +635,7 @@ int main(int argc, char **argv)
 	if (g.failed)
 		fprintf(stderr, "surge-gen: partial report: %s\n", g.failed);
 	sg_gen_port_linger(&g);
+	sg_gen_flood_teardown(&g);
 	sg_gen_surge_teardown(&g);
 	sg_gen_users_fini(&g);
 	sg_gen_src_fini(&g.src);

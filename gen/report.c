@@ -52,6 +52,7 @@ static double rate_of(const struct sg_gen *g, double v)
 
 static void surge_summary(const struct sg_gen *g);
 static void src_summary(const struct sg_gen *g);
+static void flood_summary(const struct sg_gen *g);
 
 /* The suite the relay chose for the chat users (user 0's; all offer the same). */
 static const char *suite_name(const struct sg_gen *g)
@@ -140,7 +141,35 @@ void sg_gen_summary(const struct sg_gen *g)
 		src_summary(g);
 	if (g->have_surge)
 		surge_summary(g);
+	if (g->o.n_flood)
+		flood_summary(g);
 	fflush(stdout);
+}
+
+/* The flood: what the port took, by mode and by what the relay must do with it. */
+static void flood_summary(const struct sg_gen *g)
+{
+	const struct sg_gen_flood_counters *c = &g->fc;
+	double span = g->flood_t1 > g->flood_t0 ? (double)(g->flood_t1 - g->flood_t0) /
+							  (double)g->hz : 0;
+
+	printf("flood\n");
+	printf("  %-30s %llu frames (%.0f/s over %.1f s), %llu bytes; %llu refused by the "
+	       "full TX ring, %llu without an mbuf\n", "sent", (unsigned long long)g->c.flood_sent,
+	       span > 0 ? (double)g->c.flood_sent / span : 0.0, span,
+	       (unsigned long long)c->bytes, (unsigned long long)g->c.flood_tx_full,
+	       (unsigned long long)c->no_mbuf);
+	for (unsigned i = 0; i < g->o.n_flood; i++)
+		printf("  %-30s %llu\n", sg_gen_flood_mode_names[g->o.flood_modes[i]],
+		       (unsigned long long)c->by_mode[g->o.flood_modes[i]]);
+	for (unsigned x = 0; x < SG_GEN_FX_N; x++)
+		if (c->sent[x])
+			printf("  %-30s %llu\n", x == SG_GEN_FX_ARP_ANSWERED ? "for the relay to answer (arp)" :
+			       sg_gen_flood_expect_names[x], (unsigned long long)c->sent[x]);
+	printf("  %-30s %llu\n", "ARP answers received", (unsigned long long)c->arp_answers);
+	if (g->have_flood && g->flood.replay_starved)
+		printf("  %-30s %llu\n", "replays with no capture", (unsigned long long)
+		       g->flood.replay_starved);
 }
 
 static void src_summary(const struct sg_gen *g)
@@ -299,6 +328,33 @@ static void json_src(const struct sg_gen *g, FILE *f)
 		hi, (unsigned long long)g->c.arp_answered, (unsigned long long)g->c.wrong_addr);
 }
 
+/* The flood: modes, schedule, and what the port took by expectation and mode. */
+static void json_flood(const struct sg_gen *g, FILE *f)
+{
+	const struct sg_gen_flood_counters *c = &g->fc;
+
+	fprintf(f, ", \"flood\": {\"modes\": [");
+	for (unsigned i = 0; i < g->o.n_flood; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", sg_gen_flood_mode_names[g->o.flood_modes[i]]);
+	fprintf(f, "], \"rate\": %.0f, \"at_s\": %.3f, \"for_s\": %.3f, \"sent\": %llu, "
+		   "\"bytes\": %llu, \"tx_full\": %llu, \"no_mbuf\": %llu, "
+		   "\"arp_answers\": %llu, \"replay_starved\": %llu, \"by_mode\": {",
+		g->o.flood_rate, g->o.flood_at,
+		g->flood_t1 > g->flood_t0 ? (double)(g->flood_t1 - g->flood_t0) / (double)g->hz : 0,
+		(unsigned long long)g->c.flood_sent, (unsigned long long)c->bytes,
+		(unsigned long long)g->c.flood_tx_full, (unsigned long long)c->no_mbuf,
+		(unsigned long long)c->arp_answers,
+		(unsigned long long)(g->have_flood ? g->flood.replay_starved : 0));
+	for (unsigned i = 0; i < SG_GEN_FLOOD_N_MODES; i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", sg_gen_flood_mode_names[i],
+			(unsigned long long)c->by_mode[i]);
+	fprintf(f, "}, \"expect\": {");
+	for (unsigned x = 0; x < SG_GEN_FX_N; x++)
+		fprintf(f, "%s\"%s\": %llu", x ? ", " : "", sg_gen_flood_expect_names[x],
+			(unsigned long long)c->sent[x]);
+	fprintf(f, "}}");
+}
+
 /* Frames by class and marker, and the frames answered POLICY_BLOCKED. */
 static void json_match(const struct sg_gen *g, FILE *f)
 {
@@ -358,6 +414,7 @@ int sg_gen_json(const struct sg_gen *g, const char *path)
 		(unsigned long long)c->cookies);
 	json_src(g, f);
 	json_surge(g, f);
+	json_flood(g, f);
 	fprintf(f, ", \"timeline\": ");
 	sg_gen_timeline_json(g, f);
 	fprintf(f, "}\n");

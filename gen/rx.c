@@ -10,9 +10,10 @@
  * timestamp in the body), RELAY_REPLY (opened, counted by code; a
  * POLICY_BLOCKED also by the frame it names, blocked()), TICKET
  * (a surge user's: kept, surge.h; a chat user's: opened and counted),
- * RESUME_RESP (surge users' resumptions) and anything else (counted as
- * unexpected).  A frame for one of our users
- * must come to the address that user sends from (else: wrong_addr).  Any
+ * RESUME_RESP (surge users' resumptions), ARP replies to the flood's
+ * questions (flood_io.c) and anything else (counted as unexpected).  A
+ * frame for one of our users must come to the address that user sends from
+ * (else: wrong_addr).  Any
  * frame at all tells traffic.c the relay is alive.  No logging per frame.
  */
 #include <string.h>
@@ -40,6 +41,8 @@ struct sg_gen_user *sg_gen_user_by_index(struct sg_gen *g, uint32_t index)
 
 static void rx_arp(struct sg_gen *g, const uint8_t *f, size_t len)
 {
+	if (sg_gen_flood_rx_arp(g, f, len))
+		return; /* the relay's answer to one of the flood's questions */
 	if (len < 42 || f[20] != 0 || f[21] != 2 || memcmp(f + 28, g->o.relay_ip, 4) != 0 ||
 	    memcmp(f + 38, g->o.gen_ip, 4) != 0) {
 		g->c.unexpected++;

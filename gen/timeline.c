@@ -48,6 +48,9 @@ void sg_gen_timeline_close(struct sg_gen *g, uint64_t now, struct sg_gen_counter
 	s->delivered_wire_bytes = g->c.delivered_wire_bytes - prev->delivered_wire_bytes;
 	s->tx_full = g->c.tx_full - prev->tx_full;
 	s->pace_skipped = g->c.pace_skipped - prev->pace_skipped;
+	s->flood_sent = g->c.flood_sent - prev->flood_sent;
+	s->flood_tx_full = g->c.flood_tx_full - prev->flood_tx_full;
+	s->flood_mode = sg_gen_flood_mode_at(g, *mark + (now - *mark) / 2); /* mid-row */
 	for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 		s->replies[i] = g->c.replies[i] - prev->replies[i];
 	s->p99_ns = sg_gen_hist_quantile(&g->lat, 0.99);
@@ -106,7 +109,8 @@ int sg_gen_csv(const struct sg_gen *g, const char *path)
 		   "live_sessions,in_flight");
 	for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 		fprintf(f, ",reply_%s", sg_gen_reply_names[i]);
-	fprintf(f, ",resumes_offered,resumes_done,resumes_failed\n"); /* last: new columns */
+	fprintf(f, ",resumes_offered,resumes_done,resumes_failed,flood_sent,flood_tx_full,"
+		   "flood_mode\n"); /* last: new columns */
 	for (unsigned r = 0; r < g->n_sec; r++) {
 		const struct sg_gen_second *s = &g->sec[r];
 
@@ -123,8 +127,10 @@ int sg_gen_csv(const struct sg_gen *g, const char *path)
 			(unsigned long long)s->live, (unsigned long long)s->in_flight);
 		for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 			fprintf(f, ",%llu", (unsigned long long)s->replies[i]);
-		fprintf(f, ",%llu,%llu,%llu\n", (unsigned long long)s->rs_offered,
-			(unsigned long long)s->rs_done, (unsigned long long)s->rs_failed);
+		fprintf(f, ",%llu,%llu,%llu,%llu,%llu,%s\n", (unsigned long long)s->rs_offered,
+			(unsigned long long)s->rs_done, (unsigned long long)s->rs_failed,
+			(unsigned long long)s->flood_sent, (unsigned long long)s->flood_tx_full,
+			s->flood_mode < 0 ? "" : sg_gen_flood_mode_names[s->flood_mode]);
 	}
 	return fclose(f) == 0 ? 0 : -1;
 }
@@ -145,7 +151,8 @@ void sg_gen_timeline_json(const struct sg_gen *g, FILE *f)
 			   "\"resumes_done\": %llu, \"resumes_failed\": %llu, "
 			   "\"retries\": %llu, \"cookies\": %llu, "
 			   "\"hs_p50_us\": %.3f, \"hs_p99_us\": %.3f, \"live_sessions\": %llu, "
-			   "\"in_flight\": %llu, \"replies\": {",
+			   "\"in_flight\": %llu, \"flood_sent\": %llu, \"flood_tx_full\": %llu, "
+			   "\"flood_mode\": \"%s\", \"replies\": {",
 			r ? "," : "", r + 1, s->t_unix, s->dt_s, (unsigned long long)s->offered,
 			(unsigned long long)s->delivered, gbps(s), (unsigned long long)s->tx_full,
 			(unsigned long long)s->pace_skipped, us(s->lat_p99_ns), us(s->p99_ns),
@@ -157,7 +164,9 @@ void sg_gen_timeline_json(const struct sg_gen *g, FILE *f)
 			(unsigned long long)s->rs_failed,
 			(unsigned long long)s->retries, (unsigned long long)s->cookies,
 			us(s->hs_p50_ns), us(s->hs_p99_ns), (unsigned long long)s->live,
-			(unsigned long long)s->in_flight);
+			(unsigned long long)s->in_flight, (unsigned long long)s->flood_sent,
+			(unsigned long long)s->flood_tx_full,
+			s->flood_mode < 0 ? "" : sg_gen_flood_mode_names[s->flood_mode]);
 		for (unsigned i = 0; i < SG_REPLY_CODE_MAX + 2; i++)
 			fprintf(f, "%s\"%s\": %llu", i ? ", " : "", sg_gen_reply_names[i],
 				(unsigned long long)s->replies[i]);

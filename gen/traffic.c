@@ -8,7 +8,8 @@
  * (descheduled, or busy with handshakes) does not catch up: it skips all but
  * one burst of what fell due and counts them (pace_skipped), so it is never
  * bursty by accident.  Each round also gives the surge population its turn
- * (a bounded number of initiations, surge_io.c) and polls RX.  --rate 0
+ * (a bounded number of initiations, surge_io.c), then the flood its turn
+ * (a burst at most, flood_io.c), and polls RX.  --rate 0
  * sends full bursts.  Each second closes a row of the timeline (timeline.c); the last
  * row also holds the drain (frames and handshakes in flight).
  *
@@ -61,6 +62,7 @@ int sg_gen_traffic(struct sg_gen *g)
 	struct sg_gen_surge_counters sprev = g->surge.c;
 
 	sg_gen_timeline_start(g, start);
+	sg_gen_flood_arm(g, start);
 	while (now < end) {
 		uint64_t due = g->o.rate > 0 ? (uint64_t)((double)(now - start) * per_tsc) + 1 :
 					      seq + SG_GEN_BURST;
@@ -78,6 +80,7 @@ int sg_gen_traffic(struct sg_gen *g)
 			seq += n;
 		}
 		sg_gen_surge_round(g, now);
+		sg_gen_flood_round(g, now);
 		sg_gen_poll_rx(g);
 		now = rte_get_tsc_cycles();
 		if (sg_gen_relay_alive(g, now) != 0)

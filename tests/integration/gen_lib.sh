@@ -13,14 +13,18 @@
 #                            once the generator's port is up: relay_pid,
 #                            control socket $T/NAME.ctl, log $T/NAME.relay;
 #                            FLAGS are more surge-relay flags (--cookie-backlog 0);
-#                            RELAY_LCORES overrides its EAL --lcores (0@0,1@1)
+#                            RELAY_LCORES overrides its EAL --lcores (0@0,1@1);
+#                            returns once it is ready (or gone, bounded: 30 s)
+#                            with its mbufs in use in relay_mbufs (mbufs_lib.sh)
 #   wait_summary NAME        until surge-gen printed its summary or exited
 #                            (bounded: 30 s)
 #   finish_run NAME          a run that must succeed: its summary printed,
-#                            the relay's `surgectl --json stats` saved in
-#                            $T/NAME.stats, then both exit 0
+#                            the relay's mbufs back to relay_mbufs (the leak
+#                            check, on stderr), its `surgectl --json stats`
+#                            saved in $T/NAME.stats, then both exit 0
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/mbufs_lib.sh"
 
 gen_cleanup() {
 	for p in $relay_pid $gen_pid; do kill -TERM "$p" 2>/dev/null || true; done
@@ -57,6 +61,12 @@ start_relay() {
 		--file-prefix "${PFX}r.$name" --lcores "${RELAY_LCORES:-0@0,1@1}" \
 		--vdev "net_memif0,role=client,socket=$T/$name.memif" > "$T/$name.relay" 2>&1 &
 	relay_pid=$!
+	for _ in $(seq 300); do
+		grep -q "ready" "$T/$name.relay" 2>/dev/null && break
+		kill -0 "$relay_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	relay_mbufs=$(mbufs_in_use "$T/$name.ctl")
 }
 
 wait_summary() {
@@ -74,6 +84,7 @@ finish_run() {
 	grep -q "surge-gen summary" "$T/$name.out" ||
 		fail "no summary: $(cat "$T/$name.out" "$T/$name.err")"
 	cat "$T/$name.out"
+	mbufs_check "$T/$name.ctl" "$relay_mbufs" "$name" >&2 || exit 1
 	"$B/control/surgectl" --socket "$T/$name.ctl" --json stats > "$T/$name.stats"
 	kill -TERM "$relay_pid"
 	wait "$relay_pid" || fail "relay exit status $?"

@@ -6,7 +6,7 @@ network namespace by tap_chat.sh.
   hostile.py capture IFACE RELAY_IP OUT_FILE SECONDS
       sniff IFACE (AF_PACKET) until the first DATA message (type 4) to
       RELAY_IP:7443 and write its UDP payload to OUT_FILE (bounded in time);
-      OUT_FILE.ready appears once the socket is bound
+      OUT_FILE.ready appears once the socket listens
   hostile.py attack RELAY_IP DATA_FILE
       send, from ordinary UDP sockets: the captured DATA again (replay), a
       copy with an unused counter (tag), with the receiver index's
@@ -29,8 +29,7 @@ def capture(iface, relay_ip, out, seconds):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0003))
     s.bind((iface, 0))
     s.settimeout(0.2)
-    # Bound: what is sent from now on is seen (the caller waits for this file).
-    open(out + ".ready", "w").close()
+    open(out + ".ready", "w").close()  # the caller sends only once we listen
     want = socket.inet_aton(relay_ip)
     deadline = time.monotonic() + float(seconds)
     while time.monotonic() < deadline:

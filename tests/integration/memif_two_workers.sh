@@ -58,6 +58,9 @@ peer_pid=
 peer_log_shown=0
 
 log() { echo "memif_two_workers: $*"; }
+B=$build
+. "$(dirname "$0")/mbufs_lib.sh"
+relay_mbufs=
 
 show_peer_log() {
 	peer_log_shown=1
@@ -128,6 +131,7 @@ start_relay() {
 	wait_for "the relay did not report ready within 30 s" 300 "$relay_pid" \
 		grep -qs '^surge-relay: ready:' "$tmp/relay.log"
 	log "$(grep '^surge-relay: ready:' "$tmp/relay.log") (memif $relay_role)"
+	relay_mbufs=$(mbufs_in_use "$tmp/relay.sock")
 }
 
 # Two workers: the relay has 2 RX and 3 TX queues (one for the control
@@ -212,6 +216,10 @@ for b in bad:
     print("memif_two_workers: FAIL:", b)
 sys.exit(1 if bad else 0)
 EOF
+
+# No mbuf held once the traffic is over (mbufs_lib.sh).
+r=$(mbufs_check "$tmp/relay.sock" "$relay_mbufs" "relay") || exit 1
+log "$r"
 
 # The relay first (see the top), and it must stop within 10 s with exit 0.
 kill -TERM "$relay_pid"

@@ -30,6 +30,7 @@ T=$(mktemp -d /tmp/surge-store.XXXXXX)
 relay_pid=
 
 fail() { echo "FAIL: $*" >&2; [ -f "$T/relay.log" ] && tail -40 "$T/relay.log" >&2; exit 1; }
+. "$(dirname "$0")/mbufs_lib.sh"
 stop_relay() { # stop_relay SIGNAL
 	if [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
 		kill "-$1" "$relay_pid" 2>/dev/null || true
@@ -70,6 +71,7 @@ start_relay() { # start_relay [flags]: on $STORE ($T/store), tap moved into the 
 	ip link set "$tap" netns "$ns"
 	ip -n "$ns" addr add "$net.2/24" dev "$tap"
 	ip -n "$ns" link set "$tap" up
+	relay_mbufs=$(mbufs_in_use "$T/relay.sock")
 }
 chat() { # chat KEY [args]: a surge-chat in the namespace, batch mode
 	local key=$1
@@ -200,6 +202,7 @@ out=$(login dave)
 ! grep -q "short-lived" "$out" || fail "an expired message was delivered"
 [ "$(counter mailbox_expired)" -ge 1 ] || fail "mailbox_expired: $(counter mailbox_expired)"
 echo "dave: the 2 s message expired ($(counter mailbox_expired) expired)"
+mbufs_check "$T/relay.sock" "$relay_mbufs" "after the restart" || fail "mbufs"
 stop_relay TERM
 
 # A store that fills up (16 MiB map): writes fail, their batch is lost, and
@@ -227,5 +230,6 @@ grep "msg from=1 " "$T/drain.out" | sed 's/.* id=\([0-9]*\) .*/\1/' | sort -u > 
 missing=$(comm -23 "$T/fill.ids" "$T/drain.ids" | wc -l)
 [ "$missing" = 0 ] || fail "$missing messages answered STORED on a full store were not delivered"
 echo "full store: $n_fill STORED (all delivered), $n_unavail UNAVAILABLE, $errors store errors, $dropped held replies dropped"
+mbufs_check "$T/relay.sock" "$relay_mbufs" "full store" || fail "mbufs"
 stop_relay TERM
 echo "store_restart: PASS"

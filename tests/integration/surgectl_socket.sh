@@ -34,6 +34,7 @@ stub_pid=
 idle_pid=
 
 fail() { echo "FAIL: $*" >&2; [ -n "$T" ] && [ -f "$T/relay.log" ] && sed 's/^/relay: /' "$T/relay.log" >&2; exit 1; }
+. "$(dirname "$0")/mbufs_lib.sh"
 ok() { echo "ok: $*"; }
 
 cleanup() {
@@ -217,6 +218,7 @@ relay_pid=$!
 for _ in $(seq 300); do grep -q "ready" "$T/relay.log" && break; kill -0 $relay_pid 2>/dev/null || break; sleep 0.1; done
 grep -q "ready" "$T/relay.log" || fail "relay did not start $flock_note"
 echo "relay running as $OWNER (pid $relay_pid), socket $SOCK"
+relay_mbufs=$(mbufs_in_use "$SOCK")
 
 # 1. The socket: type, mode, owner.
 [ -S "$SOCK" ] || fail "$SOCK is not a socket"
@@ -319,6 +321,10 @@ raw "$T/stale.sock" stale
 ctl_expect root 3 "^surgectl: cannot reach the relay: $T/stale.sock: Connection refused" 1000 \
 	--socket "$T/stale.sock" status
 ok "a stale socket nobody listens on: exit 3"
+
+# Nothing above held an mbuf (mbufs_lib.sh; the socket's own path takes none).
+r=$(mbufs_check "$SOCK" "$relay_mbufs" "relay") || fail "mbufs"
+ok "$r"
 
 kill -TERM "$relay_pid"
 for _ in $(seq 100); do kill -0 "$relay_pid" 2>/dev/null || break; sleep 0.1; done

@@ -23,6 +23,7 @@ T=$(mktemp -d /tmp/surge-tap.XXXXXX)
 relay_pid=
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$HERE/mbufs_lib.sh"
 cleanup() {
 	if [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
 		kill -TERM "$relay_pid" 2>/dev/null || true
@@ -79,6 +80,7 @@ ip -n "$ns" addr add "$net.2/24" dev "$tap"
 ip -n "$ns" -6 addr add "$net6::2/64" dev "$tap" nodad
 ip -n "$ns" link set "$tap" up
 ip -n "$ns" link set lo up
+relay_mbufs=$(mbufs_in_use "$T/relay.sock")
 
 chat() { # chat KEY [args]: a surge-chat in the namespace, batch mode
 	local key=$1
@@ -116,8 +118,9 @@ until_grep "$T/b1.out" "connected user 2 signed_up=0" 1
 # Capture one of alice's DATA frames for the replay attack.
 ip netns exec "$ns" python3 "$HERE/hostile.py" capture "$tap" "$net.1" "$T/data.bin" 20 &
 cap_pid=$!
-for _ in $(seq 100); do [ -e "$T/data.bin.ready" ] && break; sleep 0.05; done
-[ -e "$T/data.bin.ready" ] || fail "hostile.py capture did not start within 5 s"
+# Send only once it listens (a fixed 0.5 s was too short on a loaded machine).
+for _ in $(seq 100); do [ -e "$T/data.bin.ready" ] && break; sleep 0.1; done
+[ -e "$T/data.bin.ready" ] || fail "the capture did not start in 10 s"
 
 body_a="hello bob, cloud $$"
 body_s="hello bob, secret $$ $(head -c 600 /dev/zero | tr '\0' 'x')"
@@ -137,7 +140,7 @@ echo "exchange: 4 messages delivered and checked"
 fwd=$(counter forwarded)
 [ "$fwd" -ge 4 ] || fail "forwarded $fwd < 4"
 
-mbufs() { stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["mbufs_in_use"])'; }
+mbufs() { mbufs_in_use "$T/relay.sock"; }
 
 # Hostile frames, while alice's session (whose frame was captured) is live.
 mbufs_before=$(mbufs)
@@ -203,6 +206,9 @@ assert acc == t["rx_frames"], (acc, t["rx_frames"], t)
 print("counters: rx %d = forwarded %d + keepalives %d + to_control %d + answers %d + drops %d"
       % (t["rx_frames"], t["forwarded"], t["keepalives"], t["to_control"],
          t["arp"] + t["icmp"] + t["ndp"], drops))'
+
+# Nothing of all that holds an mbuf once it is over (mbufs_lib.sh).
+mbufs_check "$T/relay.sock" "$relay_mbufs" "$pmd relay" || exit 1
 
 # Clean shutdown: counters printed, exit 0.
 kill -TERM "$relay_pid"

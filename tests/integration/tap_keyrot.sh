@@ -43,6 +43,7 @@ grep -qF "public key $(cat "$T/k1.pub")" "$T/relay.log" || fail "not key 1: $(ca
 ip link set "$tap" netns "$ns"
 ip -n "$ns" addr add "$net.2/24" dev "$tap"
 ip -n "$ns" link set "$tap" up
+relay_mbufs=$(mbufs_in_use "$T/relay.sock") # the leak check at exit (tap_lib.sh)
 
 sctl() { "$B/control/surgectl" --socket "$T/relay.sock" "$@"; }
 # A number from `stats json` (r: the reply), e.g. num 'r["control"]["handshakes"]'.

@@ -8,14 +8,32 @@
 #   tap_setup              T (temporary directory) with relay.key/relay.pub,
 #                          the namespace; fail(); everything removed on exit
 #   tap_start_relay FLAGS  surge-relay with more FLAGS, once it is ready the
-#                          interface is moved and addressed: relay_pid
+#                          interface is moved and addressed: relay_pid, and
+#                          its mbufs in use in relay_mbufs (mbufs_lib.sh)
+#   tap_check_mbufs        the leak check now (after the traffic); unless a
+#                          test ran it, it runs at a successful exit while
+#                          the relay is up, and a leak then fails the test
+#                          (a test that starts the relay itself sets
+#                          relay_mbufs=$(mbufs_in_use "$T/relay.sock"))
+#   tap_cleanup [RC]       what the EXIT trap runs; a test with a trap of its
+#                          own calls it last, with the status it found (it
+#                          never turns a failure into success: it only
+#                          exits, with 1, when the leak check fails)
 #   chat KEY [ARGS]        a surge-chat in the namespace, batch mode
 #   stats, ctl NAME        `surgectl --json stats`, one control counter
 #   until_grep F P N       bounded wait (10 s) for N lines of F holding P
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/mbufs_lib.sh"
 
-tap_cleanup() {
+tap_check_mbufs() { mbufs_check "$T/relay.sock" "$relay_mbufs" "relay" && mbufs_checked=1; }
+
+tap_cleanup() { # [RC]: the exit status (default: the one the trap found)
+	local rc=${1:-$?} leak=0
+	if [ "$rc" = 0 ] && [ -z "$mbufs_checked" ] && [ -n "$relay_pid" ] &&
+		kill -0 "$relay_pid" 2>/dev/null; then
+		tap_check_mbufs || leak=1
+	fi
 	if [ -n "$relay_pid" ] && kill -0 "$relay_pid" 2>/dev/null; then
 		kill -TERM "$relay_pid" 2>/dev/null || true
 		for _ in $(seq 50); do kill -0 "$relay_pid" 2>/dev/null || break; sleep 0.1; done
@@ -23,6 +41,7 @@ tap_cleanup() {
 	fi
 	ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$T" "/var/run/dpdk/$STEM$$"
+	[ "$leak" = 0 ] || exit 1
 }
 
 tap_setup() {
@@ -31,7 +50,7 @@ tap_setup() {
 	tap=$STEM$$t
 	net=198.18.$id
 	T=$(mktemp -d "/tmp/surge-$STEM.XXXXXX")
-	relay_pid=
+	relay_pid= relay_mbufs= mbufs_checked=
 	trap tap_cleanup EXIT
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
@@ -49,6 +68,7 @@ tap_start_relay() {
 	ip link set "$tap" netns "$ns"
 	ip -n "$ns" addr add "$net.2/24" dev "$tap"
 	ip -n "$ns" link set "$tap" up
+	relay_mbufs=$(mbufs_in_use "$T/relay.sock")
 }
 
 chat() {

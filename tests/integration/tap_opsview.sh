@@ -241,4 +241,6 @@ for line in (b"sessions list limit 0\n", b"users lookup x\n", b"mailbox show -1\
 print(" ".join(out))
 EOF
 )" = "2 2 2 2 2" ] || fail "raw requests are not ERR 2"
+# Now: the trap stops every job, the relay too, before tap_cleanup.
+tap_check_mbufs || fail "mbufs"
 echo PASS
