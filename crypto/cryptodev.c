@@ -217,7 +217,7 @@ static enum sg_cdev_path probe_path(struct sg_cdev *c, int s)
 						 &vec) == 1 && st == 0)
 		p = SG_CDEV_CPU;
 	sg_cdev_ctx_release(&c->qp[0], &ctx);
-	c->qp[0].st.sessions = c->qp[0].st.sessions_freed = 0;
+	sg_cdev_qp_stats_reset(&c->qp[0]);
 	return p;
 }
 
@@ -680,6 +680,11 @@ void sg_cdev_qp_stats(const struct sg_cdev_qp *q, struct sg_cdev_stats *out)
 
 	for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+void sg_cdev_qp_stats_reset(struct sg_cdev_qp *q)
+{
+	memset(&q->st, 0, sizeof(q->st));
 }
 
 void sg_cdev_inject(struct sg_cdev_qp *q, unsigned every_n)

@@ -119,6 +119,9 @@ uint16_t sg_cdev_seal_burst(struct sg_cdev_qp *q, struct sg_aead_op *ops, uint16
 /* A snapshot of q's counters (relaxed loads). */
 void sg_cdev_qp_stats(const struct sg_cdev_qp *q, struct sg_cdev_stats *out);
 
+/* Zero q's counters (before its worker starts: the self-test's frames are not the relay's). */
+void sg_cdev_qp_stats_reset(struct sg_cdev_qp *q);
+
 /*
  * Test seam (never set in production): every n-th frame a device processes
  * through q is then failed as a device error (0: off).  For the tests of

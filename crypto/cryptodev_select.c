@@ -391,8 +391,7 @@ static int build(struct sg_cdev_choice *out, const int dev[2], unsigned n_qps, u
 	for (int i = 0; i < 2; i++)
 		if (dev[i] >= 0 && sg_cdev_selftest(be, suites[i], err, errlen) != 0)
 			return -1;
-	for (unsigned q = 0; q < n_qps; q++)
-		sg_cdev_inject(sg_cdev_qp(be, q), faults ? faults->every_n : 0);
+	sg_cdev_inject(sg_cdev_qp(be, 0), 0);
 	return 0;
 }
 
@@ -561,9 +560,15 @@ int sg_cdev_select(const char *spec, unsigned n_qps, unsigned sessions, int sock
 			s.c[c].used = 0;
 	}
 	sel_drop_unused(&s, out->be);
-	if (rc == 0)
-		describe(out);
-	return rc;
+	if (rc != 0)
+		return rc;
+	/* The workers' counters start at 0 (the self-test's frames are not theirs). */
+	for (unsigned q = 0; out->be && q < n_qps; q++) {
+		sg_cdev_qp_stats_reset(sg_cdev_qp(out->be, q));
+		sg_cdev_inject(sg_cdev_qp(out->be, q), faults ? faults->every_n : 0);
+	}
+	describe(out);
+	return 0;
 }
 
 void sg_cdev_choice_free(struct sg_cdev_choice *ch)
