@@ -6,13 +6,15 @@
  * frames, interleaved.  A benchmark, not a test; pin it yourself (taskset).
  *
  *   surge-bench-cryptodev [--driver crypto_aesni_gcm] [--suite aes256gcm]
- *       [--sizes 64,256,1024,1400] [--reps 3] [--seconds 0.5] [--json]
- *       -- [EAL arguments]
+ *       [--sizes 64,256,1024,1400] [--reps 3] [--seconds 0.5] [--sessions K]
+ *       [--json] -- [EAL arguments]
  *
  * The frames are the relay's: AEAD plaintext = 24-byte inner header + body,
  * AD = the 16-byte transport header, 16-byte tag, in place; a pool of 256
  * frames in bursts of 32: open the 32 under one key, rewrite each header
- * (a new counter), seal them under the other key; the keys swap every pass
+ * (a new counter), seal them under the other key (--sessions K: frame i of
+ * a burst under key pair i mod K, so K > 1 makes one device call a frame,
+ * as the relay's bursts of many users do); the keys swap every pass
  * so every open is of a frame the pass before sealed, and every open and
  * seal must succeed (any failure aborts).  The device back end is made by
  * the relay's own choice code (sg_cdev_select "cryptodev:<driver>": a vdev
@@ -37,7 +39,7 @@
 #include "proto/messages.h"
 #include "proto/status.h"
 
-enum { FRAMES = 256, BURST = 32, MAX_SIZES = 16 };
+enum { FRAMES = 256, BURST = 32, MAX_SIZES = 16, MAX_SESSIONS = 32 };
 
 struct side {
 	struct sg_aead_ctx dseal, dopen, sseal; /* device: seal, open; libsodium (both ways) */
@@ -45,7 +47,8 @@ struct side {
 
 struct pool {
 	struct sg_cdev_qp *q;
-	struct side side[2];
+	unsigned k;                      /* key pairs in use */
+	struct side side[2][MAX_SESSIONS];
 	unsigned phase;
 	uint64_t counter;
 	uint32_t len;
@@ -58,41 +61,50 @@ static inline uint8_t *frame_at(const struct pool *p, unsigned i)
 	return p->buf + (size_t)i * p->stride;
 }
 
-static void ops_for(const struct pool *p, struct sg_aead_op *ops, unsigned first,
-		    const struct sg_aead_ctx *ctx)
+/* which: 0 device open, 1 device seal, 2 libsodium; of side phase ph. */
+static inline const struct sg_aead_ctx *ctx_of(const struct pool *p, unsigned ph, unsigned i,
+					       int which)
+{
+	const struct side *sd = &p->side[ph][i % p->k];
+
+	return which == 0 ? &sd->dopen : which == 1 ? &sd->dseal : &sd->sseal;
+}
+
+static void ops_for(const struct pool *p, struct sg_aead_op *ops, unsigned first, unsigned ph,
+		    int which)
 {
 	for (unsigned i = 0; i < BURST; i++) {
 		uint8_t *f = frame_at(p, first + i);
 
-		ops[i] = (struct sg_aead_op){ .ctx = ctx, .ad = f, .ad_len = SG_HDR_LEN,
+		ops[i] = (struct sg_aead_op){ .ctx = ctx_of(p, ph, i, which), .ad = f,
+					      .ad_len = SG_HDR_LEN,
 					      .data = f + SG_HDR_LEN, .tag = f + SG_HDR_LEN + p->len,
 					      .counter = sg_le64(f + SG_HDR_OFF_COUNTER),
 					      .len = p->len };
 	}
 }
 
-static void reseal(struct pool *p, struct sg_aead_op *ops, const struct sg_aead_ctx *ctx)
+static void reseal(struct pool *p, struct sg_aead_op *ops, unsigned ph, int which)
 {
 	for (unsigned i = 0; i < BURST; i++) {
 		uint64_t c = p->counter++;
 
 		sg_put_le64(ops[i].data - SG_HDR_LEN + SG_HDR_OFF_COUNTER, c);
 		ops[i].counter = c;
-		ops[i].ctx = ctx;
+		ops[i].ctx = ctx_of(p, ph, i, which);
 	}
 }
 
 /* One pass over the pool; dev: through the device, else libsodium. */
 static uint64_t pass(struct pool *p, int dev, uint64_t *bad)
 {
-	const struct side *from = &p->side[p->phase], *to = &p->side[p->phase ^ 1];
 	struct sg_aead_op ops[BURST];
 
 	for (unsigned b = 0; b < FRAMES; b += BURST) {
-		ops_for(p, ops, b, dev ? &from->dopen : &from->sseal);
+		ops_for(p, ops, b, p->phase, dev ? 0 : 2);
 		*bad += BURST - (dev ? sg_cdev_open_burst(p->q, ops, BURST) :
 				       sg_aead_open_burst(ops, BURST));
-		reseal(p, ops, dev ? &to->dseal : &to->sseal);
+		reseal(p, ops, p->phase ^ 1, dev ? 1 : 2);
 		*bad += BURST - (dev ? sg_cdev_seal_burst(p->q, ops, BURST) :
 				       sg_aead_seal_burst(ops, BURST));
 	}
@@ -110,28 +122,32 @@ static uint64_t pass_sodium(void *arg, uint64_t *bad)
 	return pass(arg, 0, bad);
 }
 
-static void pool_init(struct pool *p, struct sg_cdev_qp *q, uint8_t suite, unsigned body)
+static void pool_init(struct pool *p, struct sg_cdev_qp *q, uint8_t suite, unsigned body,
+		      unsigned k)
 {
 	struct sg_aead_op ops[BURST];
 
 	memset(p, 0, sizeof(*p));
 	p->q = q;
+	p->k = k;
 	p->len = SG_DATA_INNER_LEN + body;
 	p->stride = ((size_t)SG_HDR_LEN + p->len + SG_TAG_LEN + 63) & ~(size_t)63;
 	p->counter = 1;
 	p->buf = rte_zmalloc(NULL, p->stride * FRAMES, 64);
 	if (!p->buf)
 		sg_bench_die("out of memory");
-	for (int s = 0; s < 2; s++) {
-		uint8_t key[SG_KEY_LEN];
+	for (int s = 0; s < 2; s++)
+		for (unsigned j = 0; j < k; j++) {
+			struct side *sd = &p->side[s][j];
+			uint8_t key[SG_KEY_LEN];
 
-		sg_random(key, sizeof(key));
-		if (sg_cdev_ctx_init(q, &p->side[s].dseal, suite, SG_AEAD_SEAL, key) != SG_OK ||
-		    sg_cdev_ctx_init(q, &p->side[s].dopen, suite, SG_AEAD_OPEN, key) != SG_OK ||
-		    sg_aead_ctx_init(&p->side[s].sseal, suite, key) != SG_OK)
-			sg_bench_die("no session or context");
-		sg_wipe(key, sizeof(key));
-	}
+			sg_random(key, sizeof(key));
+			if (sg_cdev_ctx_init(q, &sd->dseal, suite, SG_AEAD_SEAL, key) != SG_OK ||
+			    sg_cdev_ctx_init(q, &sd->dopen, suite, SG_AEAD_OPEN, key) != SG_OK ||
+			    sg_aead_ctx_init(&sd->sseal, suite, key) != SG_OK)
+				sg_bench_die("no session or context");
+			sg_wipe(key, sizeof(key));
+		}
 	for (unsigned i = 0; i < FRAMES; i++) {
 		uint8_t *f = frame_at(p, i);
 
@@ -139,8 +155,8 @@ static void pool_init(struct pool *p, struct sg_cdev_qp *q, uint8_t suite, unsig
 		sg_random(f + SG_HDR_LEN, p->len);
 	}
 	for (unsigned b = 0; b < FRAMES; b += BURST) {
-		ops_for(p, ops, b, &p->side[0].sseal);
-		reseal(p, ops, &p->side[0].sseal);
+		ops_for(p, ops, b, 0, 2);
+		reseal(p, ops, 0, 2);
 		if (sg_aead_seal_burst(ops, BURST) != BURST)
 			sg_bench_die("initial seal failed");
 	}
@@ -148,18 +164,19 @@ static void pool_init(struct pool *p, struct sg_cdev_qp *q, uint8_t suite, unsig
 
 static void pool_fini(struct pool *p)
 {
-	for (int s = 0; s < 2; s++) {
-		sg_cdev_ctx_release(p->q, &p->side[s].dseal);
-		sg_cdev_ctx_release(p->q, &p->side[s].dopen);
-		sg_aead_ctx_wipe(&p->side[s].sseal);
-	}
+	for (int s = 0; s < 2; s++)
+		for (unsigned j = 0; j < p->k; j++) {
+			sg_cdev_ctx_release(p->q, &p->side[s][j].dseal);
+			sg_cdev_ctx_release(p->q, &p->side[s][j].dopen);
+			sg_aead_ctx_wipe(&p->side[s][j].sseal);
+		}
 	rte_free(p->buf);
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: surge-bench-cryptodev [--driver NAME] [--suite aes256gcm|"
-			"chacha20poly1305] [--sizes 64,256,...] [--reps N] [--seconds S] [--json] "
+			"chacha20poly1305] [--sizes 64,256,...] [--reps N] [--seconds S] [--sessions K] [--json] "
 			"-- [EAL arguments]\n");
 	exit(2);
 }
@@ -170,11 +187,12 @@ int main(int argc, char **argv)
 		{ "driver", required_argument, NULL, 'd' }, { "suite", required_argument, NULL, 's' },
 		{ "sizes", required_argument, NULL, 'z' },  { "reps", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 't' }, { "json", no_argument, NULL, 'j' },
+		{ "sessions", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *driver = "crypto_aesni_gcm";
 	uint8_t suite = SG_SUITE_AES256_GCM;
-	unsigned sizes[MAX_SIZES] = { 64, 256, 1024, 1400 }, n_sizes = 4, reps = 3;
+	unsigned sizes[MAX_SIZES] = { 64, 256, 1024, 1400 }, n_sizes = 4, reps = 3, k = 1;
 	double seconds = 0.5, dev[SG_BENCH_MAX_REPS], sod[SG_BENCH_MAX_REPS];
 	double dev_fps[MAX_SIZES], sod_fps[MAX_SIZES];
 	int json = 0, ours = argc, c, eal_argc;
@@ -223,6 +241,11 @@ int main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'k':
+			k = (unsigned)atoi(optarg);
+			if (k < 1 || k > MAX_SESSIONS)
+				usage();
+			break;
 		default:
 			usage();
 		}
@@ -237,7 +260,8 @@ int main(int argc, char **argv)
 	if (sg_crypto_init() != 0)
 		sg_bench_die("libsodium init failed");
 	snprintf(spec, sizeof(spec), "cryptodev:%s", driver);
-	if (sg_cdev_select(spec, 1, 64, (int)rte_socket_id(), NULL, &ch, err, sizeof(err)) != 0)
+	if (sg_cdev_select(spec, 1, 4 * MAX_SESSIONS + 16, (int)rte_socket_id(), NULL, &ch, err,
+			   sizeof(err)) != 0)
 		sg_bench_die(err);
 	if (sg_cdev_path_of(ch.be, suite) == SG_CDEV_SODIUM)
 		sg_bench_die("the driver does not offer this suite");
@@ -246,7 +270,7 @@ int main(int argc, char **argv)
 		double spread = 1, rate;
 		char what[160];
 
-		pool_init(&p, sg_cdev_qp(ch.be, 0), suite, sizes[z]);
+		pool_init(&p, sg_cdev_qp(ch.be, 0), suite, sizes[z], k);
 		if (sg_bench_measure(pass_dev, &p, seconds / 5, &rate) != 0 ||
 		    sg_bench_measure(pass_sodium, &p, seconds / 5, &rate) != 0)
 			sg_bench_die("an open or seal failed during the warm-up");
@@ -271,17 +295,18 @@ int main(int argc, char **argv)
 		sg_bench_json_string(driver);
 		printf(", \"device\": ");
 		sg_bench_json_string(sg_cdev_dev_name(ch.be, suite));
-		printf(", \"path\": \"%s\", \"reps\": %u, \"seconds\": %g, \"rows\": [",
-		       sg_cdev_path_name(sg_cdev_path_of(ch.be, suite)), reps, seconds);
+		printf(", \"path\": \"%s\", \"reps\": %u, \"seconds\": %g, \"sessions\": %u, "
+		       "\"rows\": [", sg_cdev_path_name(sg_cdev_path_of(ch.be, suite)), reps, seconds,
+		       k);
 		for (unsigned z = 0; z < n_sizes; z++)
 			printf("%s{\"body\": %u, \"cryptodev_fps\": %.0f, \"sodium_fps\": %.0f}",
 			       z ? ", " : "", sizes[z], dev_fps[z], sod_fps[z]);
 		printf("]}\n");
 	} else {
 		printf("surge-bench-cryptodev: open+seal frames/s, burst API, median of %u runs of "
-		       "%g s (CPU: %s)\n%s on %s (%s)\n", reps, seconds, cpu, spec,
-		       sg_cdev_dev_name(ch.be, suite),
-		       sg_cdev_path_name(sg_cdev_path_of(ch.be, suite)));
+		       "%g s (CPU: %s)\n%s on %s (%s), %u session(s) a burst\n", reps, seconds, cpu,
+		       spec, sg_cdev_dev_name(ch.be, suite),
+		       sg_cdev_path_name(sg_cdev_path_of(ch.be, suite)), k);
 		printf("  body   cryptodev      libsodium     ratio\n");
 		for (unsigned z = 0; z < n_sizes; z++)
 			printf("%6u   %6.2f M/s   %6.2f M/s   %5.2f\n", sizes[z], dev_fps[z] / 1e6,
