@@ -31,8 +31,16 @@
  * loop; here the bench allocates and frees them, outside it, and the ring
  * PMD's bursts are just ring copies.  A hardware port costs more per frame.
  *
+ * With --crypto the worker's AEAD runs on that back end (config crypto:
+ * sodium, the default here, or cryptodev:DRIVER: the relay's own choice
+ * code makes the device and gives the worker its queue pair), and --cpu
+ * puts the one lcore on another CPU: the "frames/s in sg_worker_poll alone"
+ * line is then the worker's rate on a port that costs next to nothing
+ * (scripts/bench's "relay ring" step; its frames are all of one session,
+ * A to B, so a burst is one CPU-crypto call).
+ *
  *   surge-bench-relay-insns [--frames N] [--size BYTES] [--suite aes|chacha]
- *                           [--file-prefix NAME]
+ *                           [--file-prefix NAME] [--crypto SPEC] [--cpu N]
  */
 #include <dlfcn.h>
 #include <getopt.h>
@@ -55,6 +63,7 @@
 #include "control/plane.h"
 #include "control/session.h"
 #include "crypto/crypto.h"
+#include "crypto/cryptodev_select.h"
 #include "crypto/handshake.h"
 #include "crypto/transport.h"
 #include "dataplane/drop.h"
@@ -81,6 +90,8 @@ struct opts {
 	unsigned size;
 	uint8_t suite;      /* SG_SUITE_NONE: offer both, the relay chooses */
 	char prefix[64];
+	char crypto[80];    /* the worker's AEAD back end (config crypto) */
+	unsigned cpu;       /* the CPU of the one lcore */
 };
 
 /* One client of the relay: its identity, address and session keys. */
@@ -98,12 +109,14 @@ struct client {
 
 struct bench {
 	struct sg_config cfg;
+	const char *crypto;          /* config crypto of the worker */
 	struct sg_keypair relay;
 	struct sg_cookie_checker cookie;
 	struct sg_session_table sessions;
 	struct rte_mempool *pool;
 	struct rte_ring *to_ctl, *rx, *tx[N_TXQ];
 	struct sg_worker *w;
+	struct sg_cdev_choice cdev;  /* the worker's AEAD back end */
 	uint16_t port;
 	uint8_t port_mac[6];
 	struct sg_endpoint relay_ep; /* the relay as A's frames address it */
@@ -125,7 +138,9 @@ static void usage(FILE *f)
 		"                    (default 1000000)\n"
 		"  --size BYTES      DATA body size, 0..%u (default 64)\n"
 		"  --suite S         offer only this AEAD suite (default: both; the relay picks)\n"
-		"  --file-prefix P   EAL --file-prefix (default surge-insns-<pid>)\n",
+		"  --file-prefix P   EAL --file-prefix (default surge-insns-<pid>)\n"
+		"  --crypto SPEC     the worker's AEAD: sodium (default) or cryptodev:DRIVER\n"
+		"  --cpu N           run the lcore on CPU N (default 0)\n",
 		BURST, SG_BODY_MAX_IPV4);
 }
 
@@ -136,6 +151,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "suite", required_argument, NULL, 'c' },
 		{ "file-prefix", required_argument, NULL, 'p' },
+		{ "crypto", required_argument, NULL, 'C' },
+		{ "cpu", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -146,6 +163,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	o->size = 64;
 	o->suite = SG_SUITE_NONE;
 	snprintf(o->prefix, sizeof(o->prefix), "surge-insns-%ld", (long)getpid());
+	snprintf(o->crypto, sizeof(o->crypto), "sodium");
+	o->cpu = 0;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -169,6 +188,14 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		case 'p':
 			snprintf(o->prefix, sizeof(o->prefix), "%s", optarg);
 			break;
+		case 'C':
+			snprintf(o->crypto, sizeof(o->crypto), "%s", optarg);
+			break;
+		case 'u':
+			o->cpu = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || o->cpu > 1023)
+				return -1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -179,13 +206,15 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	return optind == argc ? 0 : -1;
 }
 
-static void eal_start(const char *prog, const char *prefix)
+static void eal_start(const char *prog, const char *prefix, unsigned cpu)
 {
+	char lcores[16];
 	char *argv[] = {
 		(char *)prog, "--no-huge", "-m", "512", "--no-pci", "--file-prefix",
-		(char *)prefix, "--lcores", "0@0", "--log-level", "lib.eal:warning", NULL,
+		(char *)prefix, "--lcores", lcores, "--log-level", "lib.eal:warning", NULL,
 	};
 
+	snprintf(lcores, sizeof(lcores), "0@%u", cpu);
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
 		sg_bench_die(rte_strerror(rte_errno));
 }
@@ -246,6 +275,10 @@ static void setup_relay(struct bench *b)
 	memcpy(b->w->port_mac[0], b->port_mac, 6);
 	if (sg_worker_init(b->w, socket) != 0)
 		sg_bench_die("sg_worker_init failed");
+	if (sg_cdev_select(b->crypto, 1, SG_AEAD_CACHE_WORKER_ENTRIES + SG_AEAD_CACHE_SPARES + 16,
+			   socket, NULL, &b->cdev, err, sizeof(err)) != 0)
+		sg_bench_die(err);
+	sg_aead_cache_set_cdev(&b->w->cache, sg_cdev_qp(b->cdev.be, 0));
 	rte_rcu_qsbr_thread_register(b->sessions.qsbr, b->w->id);
 	rte_rcu_qsbr_thread_online(b->sessions.qsbr, b->w->id);
 
@@ -264,6 +297,7 @@ static void teardown_relay(struct bench *b)
 	rte_rcu_qsbr_thread_unregister(b->sessions.qsbr, b->w->id);
 	sg_port_stop(b->port);
 	sg_worker_fini(b->w);
+	sg_cdev_choice_free(&b->cdev);
 	rte_free(b->w);
 	rte_ring_free(b->tx[1]);
 	rte_ring_free(b->tx[0]);
@@ -527,7 +561,8 @@ int main(int argc, char **argv)
 	}
 	if (sg_crypto_init() != SG_OK)
 		sg_bench_die("libsodium cannot start");
-	eal_start(argv[0], o.prefix);
+	eal_start(argv[0], o.prefix, o.cpu);
+	b.crypto = o.crypto;
 	setup_relay(&b);
 	client_init(&b.a, 2, USER_A);
 	client_init(&b.b, 3, USER_B);
@@ -542,6 +577,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)(rounds * BURST), (unsigned long long)rounds, BURST, o.size,
 	       b.msg_len, b.hdr_len + b.msg_len,
 	       b.a.suite == SG_SUITE_AES256_GCM ? "AES-256-GCM" : "ChaCha20-Poly1305", cpu);
+	printf("crypto %s: %s\n", o.crypto, b.cdev.line);
 	print_pmd(b.port);
 	fflush(stdout);
 

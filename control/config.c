@@ -20,6 +20,7 @@
 #include "control/config.h"
 #include "control/err.h"
 #include "control/metrics_http.h"
+#include "crypto/aead_spec.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +39,7 @@ enum cfg_kind {
 	K_ADDR6, /* IPv6 unicast address, appended */
 	K_PORTS, /* comma list of DPDK port ids, replaces the list */
 	K_MAC,   /* xx:xx:xx:xx:xx:xx, unicast */
+	K_CRYPTO, /* auto | sodium | cryptodev:<driver> (crypto/aead_spec.h) */
 };
 
 struct cfg_key {
@@ -63,6 +65,7 @@ static const struct cfg_key cfg_keys[] = {
 	UINT("burst", burst, 1, 64),
 	UINT_R("cookie_backlog", cookie_backlog, 0, 1048576),
 	OTHER("control_socket", K_PATH, control_socket),
+	OTHER("crypto", K_CRYPTO, crypto),
 	OTHER("gateway_mac", K_MAC, gateway_mac),
 	UINT_R("handshake_burst", handshake_burst, 1, 1000000),
 	UINT("handshake_lcores", handshake_lcores, 0, SG_CFG_MAX_HS_LCORES),
@@ -97,6 +100,7 @@ void sg_config_defaults(struct sg_config *c)
 {
 	static const char sock[] = "/run/surge/relay.sock";
 	static const char listen[] = "127.0.0.1:9469";
+	static const char crypto[] = "auto";
 
 	memset(c, 0, sizeof(*c));
 	c->udp_port = 7443;
@@ -119,6 +123,7 @@ void sg_config_defaults(struct sg_config *c)
 	c->mailbox_max_ttl = 604800;
 	c->ticket_lifetime_s = 43200;
 	memcpy(c->metrics_listen, listen, sizeof(listen));
+	memcpy(c->crypto, crypto, sizeof(crypto));
 	c->key_grace_s = 86400;
 }
 
@@ -310,6 +315,20 @@ bad:
 		      k->name, v);
 }
 
+static int set_crypto(struct sg_config *c, const struct cfg_key *k, const char *v, char *err,
+		      size_t errlen)
+{
+	enum sg_aead_mode mode;
+	char driver[SG_AEAD_DRIVER_MAX], why[160];
+
+	if (sg_aead_spec_parse(v, &mode, driver, why, sizeof(why)) != 0)
+		return sg_seterr(err, errlen, "%s: %s", k->name, why);
+	if (strlen(v) >= k->size)
+		return sg_seterr(err, errlen, "%s: value too long", k->name);
+	memcpy((char *)c + k->off, v, strlen(v) + 1);
+	return 0;
+}
+
 static int set_key(struct sg_config *c, const struct cfg_key *k, const char *value, char *err,
 		   size_t errlen)
 {
@@ -330,6 +349,8 @@ static int set_key(struct sg_config *c, const struct cfg_key *k, const char *val
 		return set_ports(c, k, value, err, errlen);
 	case K_MAC:
 		return set_mac(c, k, value, err, errlen);
+	case K_CRYPTO:
+		return set_crypto(c, k, value, err, errlen);
 	}
 	return sg_seterr(err, errlen, "%s: internal error", k->name);
 }

@@ -54,6 +54,8 @@ struct sg_config {
 	unsigned mailbox_max_ttl;              /* mailbox_max_ttl, default 604800 s (cuts TTLs) */
 	unsigned log_level;                    /* log_level: DPDK's, 1 (emerg) .. 8 (debug); 0: EAL's */
 	char metrics_listen[64];               /* metrics_listen, default 127.0.0.1:9469 ("off": none) */
+	char crypto[80];                       /* crypto: data-plane AEAD back end, default auto
+						  (auto | sodium | cryptodev:<driver>) */
 };
 
 void sg_config_defaults(struct sg_config *c);

@@ -264,6 +264,9 @@ struct sg_plane {
 	uint8_t under_load;                   /* this round asks for mac2 (cfg->cookie_backlog) */
 	sg_plane_stats_fn worker_stats;
 	void *worker_stats_arg;
+	/* The data-plane AEAD back end for "status" (a JSON member with ", " after it), or NULL. */
+	sg_plane_stats_fn crypto_status;
+	void *crypto_status_arg;
 	struct sg_cookie_checker *cookie;     /* in secure memory */
 	struct sg_cookie_pub *cookie_pub;     /* its secret for the workers (secure memory) */
 	struct sg_keyring *keys;              /* static keys: current, previous (keys_ctl.c) */

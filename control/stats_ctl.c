@@ -307,6 +307,8 @@ int sg_plane_ctl_status(struct sg_plane *p, const struct sg_ctl_request *r, stru
 				  sg_crypto_have_aes256gcm() ? "true" : "false",
 				  loaded ? "true" : "false", backlog, p->sessions->live,
 				  p->cfg->max_sessions, mbufs, mbufs_max);
+		if (p->crypto_status)
+			p->crypto_status(p->crypto_status_arg, b, 1);
 	} else {
 		sg_ctl_buf_printf(b, "surge-relay %s, up %llu s, %u workers, %u handshake lcores, "
 				     "%u ports, AES-256-GCM %s\n",
@@ -319,6 +321,8 @@ int sg_plane_ctl_status(struct sg_plane *p, const struct sg_ctl_request *r, stru
 				  loaded ? "UNDER LOAD, cookies asked" : "normal", backlog,
 				  p->cfg->cookie_backlog, p->sessions->live, p->cfg->max_sessions,
 				  mbufs, mbufs_max);
+		if (p->crypto_status)
+			p->crypto_status(p->crypto_status_arg, b, 0);
 	}
 	/* The static key(s) clients must hold (keys_ctl.c), as --pubkey prints them. */
 	sg_plane_keys_status(p, b, json);

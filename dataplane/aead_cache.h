@@ -9,6 +9,15 @@
  * right key.  Within one burst phase an entry claimed by one frame is never
  * evicted by another: a collision takes a spare context instead, so every
  * context handed out stays valid until the next sg_aead_cache_phase().
+ *
+ * With a cryptodev back end (cdev set: crypto/cryptodev.h) a context is a
+ * device session of one direction instead, created here on first use and
+ * freed here when its entry is evicted or swept or its spare wiped: always
+ * between bursts, where this worker (the session's only user) holds none,
+ * and for a gone session only after the sweep sees it retired.  A session
+ * that cannot be made gives `failed`, whose frames the burst fails with
+ * SG_E_DEVICE.  The bursts go through sg_aead_cache_*_burst, which pick the
+ * back end.
  */
 #ifndef SG_DATAPLANE_AEAD_CACHE_H
 #define SG_DATAPLANE_AEAD_CACHE_H
@@ -17,14 +26,13 @@
 
 #include "crypto/aead.h"
 #include "crypto/crypto.h"
+#include "crypto/cryptodev.h"
 #include "proto/pkt.h"
 
-static inline void sg_aead_ctx_wipe_n(struct sg_aead_ctx *ctx, unsigned n)
-{
-	sg_wipe(ctx, sizeof(*ctx) * n);
-}
-
-enum { SG_AEAD_DIR_RECV = 0, SG_AEAD_DIR_SEND = 1, SG_AEAD_CACHE_SPARES = 64 };
+enum {
+	SG_AEAD_DIR_RECV = 0, SG_AEAD_DIR_SEND = 1, SG_AEAD_CACHE_SPARES = 64,
+	SG_AEAD_CACHE_WORKER_ENTRIES = 1024, /* a worker's cache (worker.c) */
+};
 
 struct sg_aead_cache_entry {
 	struct sg_aead_ctx ctx;
@@ -42,21 +50,40 @@ struct sg_aead_cache {
 	uint32_t n_spare;
 	uint32_t sweep;  /* next entry sg_aead_cache_sweep() looks at */
 	uint64_t hits, misses, collisions, swept;
+	struct sg_cdev_qp *cdev; /* the worker's cryptodev queue pair, or NULL: libsodium */
+	struct sg_aead_ctx failed; /* handed out when no device session could be made */
 	struct sg_aead_ctx spare[SG_AEAD_CACHE_SPARES];
 };
 
 /* entries: a power of two.  0, or -1 when memory is short. */
 int sg_aead_cache_init(struct sg_aead_cache *c, uint32_t entries, int socket);
+/* Before the first burst: contexts from now on are cdev's (NULL: libsodium's). */
+void sg_aead_cache_set_cdev(struct sg_aead_cache *c, struct sg_cdev_qp *cdev);
+/* Wipes every context (frees every session: call before the back end goes). */
 void sg_aead_cache_fini(struct sg_aead_cache *c);
+
+/* The spare contexts of the last phase: their keys wiped, their sessions freed. */
+void sg_aead_cache_drop_spares(struct sg_aead_cache *c);
 
 /* Start a burst phase (before setting up a burst of at most 64 ops). */
 static inline void sg_aead_cache_phase(struct sg_aead_cache *c)
 {
 	c->phase++;
-	if (c->n_spare) { /* spare contexts of the last phase: wipe their keys */
-		sg_aead_ctx_wipe_n(c->spare, c->n_spare);
-		c->n_spare = 0;
-	}
+	if (c->n_spare)
+		sg_aead_cache_drop_spares(c);
+}
+
+/* aead.h's bursts through the worker's back end. */
+static inline uint16_t sg_aead_cache_open_burst(struct sg_aead_cache *c, struct sg_aead_op *ops,
+						uint16_t n)
+{
+	return c->cdev ? sg_cdev_open_burst(c->cdev, ops, n) : sg_aead_open_burst(ops, n);
+}
+
+static inline uint16_t sg_aead_cache_seal_burst(struct sg_aead_cache *c, struct sg_aead_op *ops,
+						uint16_t n)
+{
+	return c->cdev ? sg_cdev_seal_burst(c->cdev, ops, n) : sg_aead_seal_burst(ops, n);
 }
 
 /*
@@ -84,7 +111,8 @@ static inline struct sg_aead_cache_entry *sg_aead_cache_entry_of(struct sg_aead_
 
 /*
  * The context for (key_id, dir) of session `owner`, built from key on a
- * miss; NULL if out of spares.
+ * miss; NULL if out of spares or the suite is unavailable; &c->failed when
+ * a device session could not be made.
  */
 const struct sg_aead_ctx *sg_aead_cache_get(struct sg_aead_cache *c, uint64_t key_id,
 					    unsigned dir, uint8_t suite,

@@ -28,6 +28,7 @@ static const char *const names[SG_DROP_MAX] = {
 	[SG_DROP_CTL_RING_FULL] = "ctl_ring_full",
 	[SG_DROP_TX_FULL] = "tx_full",
 	[SG_DROP_NO_MBUF] = "no_mbuf",
+	[SG_DROP_CRYPTO_DEVICE] = "crypto_device",
 };
 
 const char *sg_drop_name(unsigned reason)

@@ -36,6 +36,8 @@ enum sg_drop {
 	SG_DROP_CTL_RING_FULL,     /* control plane backlog full */
 	SG_DROP_TX_FULL,           /* TX queue full */
 	SG_DROP_NO_MBUF,           /* mbuf pool empty when a reply was needed */
+	SG_DROP_CRYPTO_DEVICE,     /* the crypto device failed, refused or lost the frame, or no
+				    device session could be made (crypto/cryptodev.h) */
 	SG_DROP_MAX,
 };
 

@@ -40,6 +40,7 @@
 #include "crypto/crypto.h"
 #include "crypto/keys.h"
 #include "crypto/secure.h"
+#include "crypto_ctl.h"
 #include "port.h"
 #include "telemetry.h"
 #include "worker.h"
@@ -165,6 +166,8 @@ struct relay {
 	unsigned ports_started;
 	struct sg_worker *extra;   /* polled by the control lcore (dataplane/port.h) */
 	struct sg_hs_lcore *hs;    /* handshake lcores (control/hs_lcore.h) */
+	struct sg_crypto_ctl crypto; /* the data-plane AEAD back end (crypto_ctl.h) */
+	int crypto_ok;             /* sg_crypto_ctl_start succeeded */
 	int plane_ok;              /* sg_plane_init succeeded */
 	int argc;                  /* our arguments, read again by a config reload */
 	char **argv;
@@ -235,7 +238,8 @@ static const struct {
 
 static void worker_metrics(void *arg, const struct sg_metrics_sink *s)
 {
-	const struct sg_worker_set *set = arg;
+	struct relay *r = arg;
+	const struct sg_worker_set *set = &r->set;
 	char ids[SG_CFG_MAX_WORKERS + 1][12];
 
 	for (unsigned i = 0; i < set->n; i++)
@@ -275,6 +279,18 @@ static void worker_metrics(void *arg, const struct sg_metrics_sink *s)
 				.type = SG_METRIC_COUNTER, .n_labels = 2,
 				.labels = { { "worker", ids[i] }, { "reason", sg_drop_name(d) } },
 				.value = __atomic_load_n(&set->w[i].c.drops[d], __ATOMIC_RELAXED) });
+	if (r->crypto_ok)
+		sg_crypto_ctl_metrics(&r->crypto, s);
+}
+
+/* "stats": the workers' counters, then the crypto back end's (sg_plane_stats_fn). */
+static void worker_stats(void *arg, struct sg_ctl_buf *b, int json)
+{
+	struct relay *r = arg;
+
+	sg_worker_stats(&r->set, b, json);
+	if (r->crypto_ok)
+		sg_crypto_ctl_stats(&r->crypto, b, json);
 }
 
 /* The control lcore's turn on a PMD's extra RX queue (between handshakes too). */
@@ -388,6 +404,15 @@ static int relay_start(struct relay *r)
 		if (extra_rx)
 			r->workers[n].rx_ports |= 1u << p;
 	}
+	/*
+	 * The data-plane AEAD back end (config crypto): a queue pair per worker
+	 * context, sessions for a worker's whole AEAD cache.
+	 */
+	if (sg_crypto_ctl_start(&r->crypto, r->cfg.crypto, n + 1,
+				SG_AEAD_CACHE_WORKER_ENTRIES + SG_AEAD_CACHE_SPARES + 16, socket, err,
+				sizeof(err)) != 0)
+		return fail("crypto", err);
+	r->crypto_ok = 1;
 	for (unsigned w = 0; w <= n; w++) {
 		struct sg_worker *wk = &r->workers[w];
 
@@ -402,6 +427,7 @@ static int relay_start(struct relay *r)
 		memcpy(wk->port_mac, r->plane.port_mac, sizeof(wk->port_mac));
 		if (sg_worker_init(wk, socket) != 0)
 			return fail("worker", "out of memory");
+		sg_aead_cache_set_cdev(&wk->cache, sg_crypto_ctl_qp(&r->crypto, w));
 	}
 	if (r->workers[n].rx_ports) {
 		r->extra = &r->workers[n];
@@ -411,6 +437,7 @@ static int relay_start(struct relay *r)
 	r->set.w = r->workers;
 	r->set.n = r->extra ? n + 1 : n;
 	r->set.n_workers = n;
+	r->crypto.n_shown = r->set.n;
 	r->plane.cfg = &r->cfg;
 	r->plane.sessions = &r->sessions;
 	r->plane.registry = r->registry;
@@ -422,8 +449,10 @@ static int relay_start(struct relay *r)
 	r->plane.between_arg = r->extra;
 	r->plane.n_workers = n;
 	r->plane.pool = r->pool;
-	r->plane.worker_stats = sg_worker_stats;
-	r->plane.worker_stats_arg = &r->set;
+	r->plane.worker_stats = worker_stats;
+	r->plane.worker_stats_arg = r;
+	r->plane.crypto_status = sg_crypto_ctl_status;
+	r->plane.crypto_status_arg = &r->crypto;
 	r->plane.config_load = reload_config;
 	r->plane.config_load_arg = r;
 	r->plane.cfg_live = &r->cfg;
@@ -445,7 +474,7 @@ static int relay_start(struct relay *r)
 	if (sg_plane_init(&r->plane, err, sizeof(err)) != 0)
 		return fail("control plane", err);
 	r->plane_ok = 1;
-	switch (sg_plane_metrics_init(&r->plane, worker_metrics, &r->set, err, sizeof(err))) {
+	switch (sg_plane_metrics_init(&r->plane, worker_metrics, r, err, sizeof(err))) {
 	case 0:
 		break;
 	case 1: /* relaying matters more than being scraped */
@@ -520,7 +549,9 @@ static void relay_stop(struct relay *r)
 	}
 	if (r->workers)
 		for (unsigned w = 0; w <= r->cfg.workers; w++)
-			sg_worker_fini(&r->workers[w]);
+			sg_worker_fini(&r->workers[w]); /* their sessions first, */
+	if (r->crypto_ok)
+		sg_crypto_ctl_fini(&r->crypto);      /* then the devices */
 	rte_free(r->workers);
 	for (unsigned w = 0; w <= r->cfg.workers; w++)
 	{

@@ -407,7 +407,7 @@ static int admit(struct sg_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t 
 	*op = (struct sg_aead_op){
 		.ctx = ctx, .ad = payload, .ad_len = SG_HDR_LEN, .data = payload + SG_HDR_LEN,
 		.len = (uint32_t)(pk->payload_len - SG_TRANSPORT_OVERHEAD),
-		.tag = payload + pk->payload_len - SG_TAG_LEN, .counter = counter,
+		.tag = payload + pk->payload_len - SG_TAG_LEN, .counter = counter, .buf = m,
 	};
 	*x = (struct pending){ .m = m, .s = s, .payload = payload, .plen = pk->payload_len,
 			       .type = (uint8_t)rc, .pi = (uint8_t)pi };
@@ -628,6 +628,24 @@ static void prefetch_sessions(const struct sg_worker *w, struct rte_mbuf **pkts,
 	}
 }
 
+/*
+ * A frame the AEAD refused: a wrong tag, or an error of the crypto device
+ * (crypto/cryptodev.h); one the device still holds (kept) is the back end's
+ * to free, so it is counted and left alone.
+ */
+static void crypto_drop(struct sg_worker *w, const struct sg_aead_op *op, struct rte_mbuf *m)
+{
+	if (likely(op->status == SG_E_TAG)) {
+		drop(w, m, SG_DROP_TAG);
+		return;
+	}
+	if (op->kept) {
+		w->c.drops[SG_DROP_CRYPTO_DEVICE]++;
+		return;
+	}
+	drop(w, m, op->status == SG_E_DEVICE ? SG_DROP_CRYPTO_DEVICE : SG_DROP_TAG);
+}
+
 void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct sg_aead_op ops[MAX_BURST];
@@ -653,7 +671,7 @@ void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, u
 	w->c.rx_bytes += bytes;
 	if (no == 0)
 		return;
-	sg_aead_open_burst(ops, no);
+	sg_aead_cache_open_burst(&w->cache, ops, no);
 
 	/*
 	 * Same arrays for the rest, compacted twice (accepted, then queued for
@@ -662,7 +680,7 @@ void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, u
 	 */
 	for (uint16_t k = 0; k < no; k++) {
 		if (ops[k].status != SG_OK) {
-			drop(w, x[k].m, SG_DROP_TAG);
+			crypto_drop(w, &ops[k], x[k].m);
 			continue;
 		}
 		if (na != k) {
@@ -681,10 +699,10 @@ void sg_worker_burst(struct sg_worker *w, unsigned pi, struct rte_mbuf **pkts, u
 		}
 		ns = (uint16_t)(ns + route(w, &x[ns], now, &ops[ns]));
 	}
-	sg_aead_seal_burst(ops, ns);
+	sg_aead_cache_seal_burst(&w->cache, ops, ns);
 	for (uint16_t k = 0; k < ns; k++) {
 		if (ops[k].status != SG_OK)
-			drop(w, x[k].m, SG_DROP_TAG);
+			crypto_drop(w, &ops[k], x[k].m);
 		else
 			emit(w, &x[k]);
 	}
@@ -702,7 +720,7 @@ int sg_worker_init(struct sg_worker *w, int socket)
 			return -1;
 		rte_eth_tx_buffer_set_err_callback(w->txb[pi], tx_refused, w);
 	}
-	return sg_aead_cache_init(&w->cache, 1024, socket);
+	return sg_aead_cache_init(&w->cache, SG_AEAD_CACHE_WORKER_ENTRIES, socket);
 }
 
 void sg_worker_fini(struct sg_worker *w)

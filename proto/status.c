@@ -24,6 +24,7 @@ static const char *const names[] = {
 	[-SG_E_INVAL] = "inval",
 	[-SG_E_SYSTEM] = "system",
 	[-SG_E_EXPIRED] = "expired",
+	[-SG_E_DEVICE] = "device",
 };
 
 const char *sg_status_name(int status)

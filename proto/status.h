@@ -31,7 +31,8 @@ enum sg_status {
 	SG_E_INVAL = -18,       /* invalid argument from the caller (not the wire) */
 	SG_E_SYSTEM = -19,      /* the operating system refused (see errno) */
 	SG_E_EXPIRED = -20,     /* a resumption ticket older than its lifetime */
-	SG_E_MIN = -20,
+	SG_E_DEVICE = -21,      /* a crypto device failed the operation (not a wrong tag) */
+	SG_E_MIN = -21,
 };
 
 /* Stable lower-case name ("ok", "length", "tag", ...); "unknown" otherwise. */

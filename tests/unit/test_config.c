@@ -59,6 +59,8 @@ static void show(const struct sg_config *c, const char *key, char *out, size_t n
 		snprintf(out, n, "%s", c->key_file);
 	else if (!strcmp(key, "control_socket"))
 		snprintf(out, n, "%s", c->control_socket);
+	else if (!strcmp(key, "crypto"))
+		snprintf(out, n, "%s", c->crypto);
 	else if (!strcmp(key, "address4") && c->n_addr4)
 		inet_ntop(AF_INET, c->addr4[c->n_addr4 - 1], out, (socklen_t)n);
 	else if (!strcmp(key, "address6") && c->n_addr6)
@@ -106,6 +108,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.mailbox_total, 1000000);
 	assert_int_equal(c.mailbox_max_ttl, 604800);
 	assert_int_equal(c.ticket_lifetime_s, 43200);
+	assert_string_equal(c.crypto, "auto");
 	/* defaults alone are not a runnable config: no key, no address */
 	assert_int_equal(sg_config_validate(&c, err, sizeof(err)), -1);
 }
@@ -152,6 +155,10 @@ static const struct good good_lines[] = {
 	  "/srv/my keys/k#1.key" },
 	{ "key_file = relative.key", "key_file", "relative.key" },
 	{ "control_socket = /tmp/surge/ctl.sock", "control_socket", "/tmp/surge/ctl.sock" },
+	{ "crypto = sodium", "crypto", "sodium" },
+	{ "crypto = auto", "crypto", "auto" },
+	{ "crypto = cryptodev:crypto_aesni_gcm", "crypto", "cryptodev:crypto_aesni_gcm" },
+	{ "crypto = cryptodev:crypto_qat  # QAT", "crypto", "cryptodev:crypto_qat" },
 	{ "address4 = 198.18.0.1", "address4", "198.18.0.1" },
 	{ "address4 = 10.255.255.254", "address4", "10.255.255.254" },
 	{ "address6 = 2001:2::1", "address6", "2001:2::1" },
@@ -203,6 +210,12 @@ struct bad {
 
 static const struct bad bad_lines[] = {
 	{ "udp_port 7443", "missing '=' in 'udp_port 7443'" },
+	{ "crypto = fastest", "crypto: 'fastest': expected auto, sodium or cryptodev:<driver>" },
+	{ "crypto = cryptodev:", "crypto: 'cryptodev:': the driver name must be 1..63 bytes" },
+	{ "crypto = cryptodev:crypto_aesni_gcm,socket_id=0", "a driver name is made of a-z, 0-9 and _" },
+	{ "crypto = Sodium", "expected auto, sodium or cryptodev:<driver>" },
+	{ "crypto = cryptodev:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	  "the driver name must be 1..63 bytes" },
 	{ "udp_port   ", "missing '=' in 'udp_port'" },
 	{ "= 7443", "missing key before '='" },
 	{ "  =", "missing key before '='" },
