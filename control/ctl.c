@@ -9,6 +9,8 @@
  * - Bounded: at most SG_CTL_MAX_CONNS connections; when they are all taken
  *   a new one takes the slot of the oldest that has not sent its request
  *   (told "ERR 4" and closed), so idle clients cannot lock the operator out;
+ *   one whose bytes wait unread in its socket is spared while another can
+ *   go (a client accepted in the same burst as a flood of idle ones);
  *   only when every slot is answering does the new one get "ERR 4"; at most
  *   SG_CTL_LINE_MAX + 1 bytes of input each, a
  *   reply body of at most SG_CTL_BODY_MAX, and a 2 s deadline from accept to
@@ -509,27 +511,43 @@ static void conn_step(struct ctl_conn *c, sg_ctl_handler h, void *ctx, int *serv
 		conn_close(c);
 }
 
+/* Bytes from the peer wait unread in the socket: its request is coming in. */
+static int has_input(int fd)
+{
+	char b;
+
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 /*
  * A slot for a new connection: a free one, else the slot of the oldest
  * connection still waiting for its request line (told "busy" and closed):
- * idle clients must not lock the operator out until their deadline.  NULL
- * when every slot is answering or deferred.
+ * idle clients must not lock the operator out until their deadline.  The
+ * oldest with nothing unread goes first: a client accepted just before a
+ * burst of idle connections has usually sent its request by the time the
+ * burst is accepted, and it is served in the next round.  NULL when every
+ * slot is answering or deferred.
  */
 static struct ctl_conn *take_slot(struct sg_ctl_server *s)
 {
 	static const char evicted[] = "ERR 4 busy: closed for a newer connection (too many "
 				      "idle control connections)\n";
-	struct ctl_conn *oldest = NULL;
+	struct ctl_conn *oldest = NULL, *quiet = NULL;
 
 	for (int i = 0; i < SG_CTL_MAX_CONNS; i++) {
 		struct ctl_conn *c = &s->conns[i];
 
 		if (c->fd < 0)
 			return c;
-		if (!c->replying && !c->deferred &&
-		    (!oldest || c->seq < oldest->seq))
+		if (c->replying || c->deferred)
+			continue;
+		if (!oldest || c->seq < oldest->seq)
 			oldest = c;
+		if ((!quiet || c->seq < quiet->seq) && !has_input(c->fd))
+			quiet = c;
 	}
+	if (quiet)
+		oldest = quiet;
 	if (oldest) {
 		if (send(oldest->fd, evicted, sizeof(evicted) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 			/* best effort: the peer sees EOF instead */

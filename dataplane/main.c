@@ -392,6 +392,18 @@ static int relay_start(struct relay *r)
 		if (!r->rings[w] || !r->hs_rings[w])
 			return fail("ring", rte_strerror(rte_errno));
 	}
+	/*
+	 * The data-plane AEAD back end (config crypto): a queue pair per worker
+	 * context, sessions for a worker's whole AEAD cache.  Chosen before the
+	 * ports start: its self-test and timing take a while (longer under a
+	 * sanitizer), and a port that is up with no worker polling it leaves
+	 * the peer's frames unread (a memif peer found its TX ring full).
+	 */
+	if (sg_crypto_ctl_start(&r->crypto, r->cfg.crypto, n + 1,
+				SG_AEAD_CACHE_WORKER_ENTRIES + SG_AEAD_CACHE_SPARES + 16, socket, err,
+				sizeof(err)) != 0)
+		return fail("crypto", err);
+	r->crypto_ok = 1;
 	for (unsigned p = 0; p < r->cfg.n_ports; p++) {
 		int extra_rx = 0;
 
@@ -404,15 +416,6 @@ static int relay_start(struct relay *r)
 		if (extra_rx)
 			r->workers[n].rx_ports |= 1u << p;
 	}
-	/*
-	 * The data-plane AEAD back end (config crypto): a queue pair per worker
-	 * context, sessions for a worker's whole AEAD cache.
-	 */
-	if (sg_crypto_ctl_start(&r->crypto, r->cfg.crypto, n + 1,
-				SG_AEAD_CACHE_WORKER_ENTRIES + SG_AEAD_CACHE_SPARES + 16, socket, err,
-				sizeof(err)) != 0)
-		return fail("crypto", err);
-	r->crypto_ok = 1;
 	for (unsigned w = 0; w <= n; w++) {
 		struct sg_worker *wk = &r->workers[w];
 
