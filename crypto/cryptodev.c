@@ -37,7 +37,7 @@
 #include <rte_mempool.h>
 
 #include "crypto/crypto.h"
-#include "crypto/secure.h"
+#include "crypto/secure_mempool.h"
 #include "cryptodev.h"
 #include "proto/messages.h"
 #include "proto/status.h"
@@ -222,16 +222,6 @@ static enum sg_cdev_path probe_path(struct sg_cdev *c, int s)
 	return p;
 }
 
-/* rte_mempool_mem_iter: a chunk of a session pool (the PMD's expanded keys) into locked, non-dumpable memory. */
-static void secure_chunk(struct rte_mempool *mp, void *arg, struct rte_mempool_memhdr *m,
-			 unsigned idx)
-{
-	(void)mp;
-	(void)arg;
-	(void)idx;
-	(void)sg_secure_region(m->addr, m->len);
-}
-
 static int qp_setup(struct sg_cdev *c, unsigned i, unsigned sess_size, char *err, size_t errlen)
 {
 	struct sg_cdev_qp *q = &c->qp[i];
@@ -245,7 +235,7 @@ static int qp_setup(struct sg_cdev *c, unsigned i, unsigned sess_size, char *err
 	if (!q->sess_pool)
 		return seterr(err, errlen, "crypto session pool: %s", rte_strerror(rte_errno));
 	/* Sessions hold the device's copy of the keys (its key schedule). */
-	rte_mempool_mem_iter(q->sess_pool, secure_chunk, NULL);
+	sg_secure_mempool(q->sess_pool);
 	return 0;
 }
 

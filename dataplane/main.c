@@ -40,6 +40,7 @@
 #include "crypto/crypto.h"
 #include "crypto/keys.h"
 #include "crypto/secure.h"
+#include "crypto/secure_mempool.h"
 #include "crypto_ctl.h"
 #include "port.h"
 #include "telemetry.h"
@@ -319,16 +320,6 @@ static void secure_report(void)
 			(unsigned long long)st.regions);
 }
 
-/* rte_mempool_mem_iter: one chunk of the mbuf pool into locked, non-dumpable memory. */
-static void secure_chunk(struct rte_mempool *mp, void *arg, struct rte_mempool_memhdr *m,
-			 unsigned idx)
-{
-	(void)mp;
-	(void)arg;
-	(void)idx;
-	(void)sg_secure_region(m->addr, m->len);
-}
-
 static int fail(const char *what, const char *why)
 {
 	fprintf(stderr, "surge-relay: %s: %s\n", what, why);
@@ -369,7 +360,7 @@ static int relay_start(struct relay *r)
 	 * handshake's Noise state travels in its mbuf (control/hs_lcore.h): the
 	 * pool is locked and left out of core dumps like the keys.
 	 */
-	rte_mempool_mem_iter(r->pool, secure_chunk, NULL);
+	sg_secure_mempool(r->pool);
 	/* Readers: the workers and, for the extra RX queue, the control lcore. */
 	if (sg_session_table_init(&r->sessions, r->cfg.max_sessions, r->cfg.max_users, n + 1,
 				  "sg_sessions", err, sizeof(err)) != 0)
